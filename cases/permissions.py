@@ -1,0 +1,38 @@
+"""Wagtail admin permissions for cases: page permissions say *what* an official may do, this says *which* cases."""
+
+from wagtail.models import PagePermissionTester
+
+from hub.permissions import can_manage_case
+
+
+class CasePagePermissionTester(PagePermissionTester):
+    """An official's group grants add/edit/publish under the case index; this narrows it to their own municipality."""
+
+    def _owns_case(self) -> bool:
+        if not hasattr(self, "_owns"):
+            self._owns = self.page.pk is None or can_manage_case(self.user, self.page)
+        return self._owns
+
+    def can_edit(self):
+        return super().can_edit() and self._owns_case()
+
+    def can_delete(self, ignore_bulk=False):
+        return super().can_delete(ignore_bulk=ignore_bulk) and self._owns_case()
+
+    def can_publish(self):
+        return super().can_publish() and self._owns_case()
+
+    def can_unpublish(self):
+        return super().can_unpublish() and self._owns_case()
+
+    def can_submit_for_moderation(self):
+        return super().can_submit_for_moderation() and self._owns_case()
+
+    def can_lock(self):
+        return super().can_lock() and self._owns_case()
+
+    def can_move(self):
+        return super().can_move() and self._owns_case()
+
+    def can_copy(self):
+        return super().can_copy() and self._owns_case()

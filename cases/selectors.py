@@ -1,0 +1,89 @@
+"""Reads for case pages, lists and feeds. Every list here is bounded in queries whatever its length."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+
+from hub import permissions
+from hub.models import Place
+
+from .models import CaseStudyPage, ProjectLogEntry, Sector, ShowcasePage, Stage, Technology
+
+CASES_PER_PAGE = 24
+LOGS_PER_PAGE = 30
+
+
+def case_page_context(*, case: CaseStudyPage, user) -> dict:
+    from communities.models import CommunityPage
+
+    return {
+        "province": case.lead_place.province,
+        "participating": list(case.participating_places.select_related("parent")),
+        "technologies": list(case.technologies.all()),
+        "tags": list(case.tags.all()),
+        "indicators": list(case.indicators.all()),
+        "assets": list(case.assets.select_related("document")),
+        "log_entries": list(case.log_entries.for_display()),
+        "lessons_visible": case.lessons_visible_to(user),
+        "can_manage": permissions.can_manage_case(user, case),
+        "communities": list(CommunityPage.objects.live().filter(related_cases=case).order_by("title")),
+        "showcases": list(ShowcasePage.objects.live().filter(items__case=case).distinct()),
+    }
+
+
+def case_filters_from(params) -> dict:
+    """Browse filters from a query string; unknown values are ignored (the form shows what is active)."""
+    return {
+        "region": params.get("region", ""),
+        "sector": params.get("sector", ""),
+        "stage": params.get("stage", ""),
+        "technology": params.get("technology", ""),
+        "lang": params.get("lang", ""),
+    }
+
+
+def case_queryset(*, user, region: str = "", sector: str = "", stage: str = "", technology: str = "", lang: str = "", **_ignored):
+    qs = CaseStudyPage.objects.visible_to(user).with_facts()
+    if region:
+        qs = qs.filter(lead_place__code=region) | qs.filter(lead_place__parent__code=region)
+    if sector:
+        qs = qs.filter(sector__slug=sector)
+    if stage:
+        qs = qs.filter(stage__slug=stage)
+    if technology:
+        qs = qs.filter(technologies__slug=technology)
+    if lang:
+        qs = qs.filter(language=lang)
+    return qs.distinct().order_by("-first_published_at", "-pk")
+
+
+def case_list_for_browsing(request) -> dict:
+    filters = case_filters_from(request.GET)
+    paginator = Paginator(case_queryset(user=request.user, **filters), CASES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "cases": page,
+        "filters": filters,
+        "filter_query": query.urlencode(),
+        "provinces": Place.objects.provinces().order_by("code"),
+        "sectors": Sector.objects.all(),
+        "stages": Stage.objects.all(),
+        "technologies": Technology.objects.all(),
+    }
+
+
+def log_feed_page(*, user, page_number, kind: str = ""):
+    qs = ProjectLogEntry.objects.visible_to(user).select_related("author__member", "new_stage", "case__lead_place__parent")
+    if kind in ProjectLogEntry.Kind.values:
+        qs = qs.filter(kind=kind)
+    return Paginator(qs, LOGS_PER_PAGE).get_page(page_number)
+
+
+def public_log_entries(limit: int = 50):
+    from django.contrib.auth.models import AnonymousUser
+
+    return ProjectLogEntry.objects.visible_to(AnonymousUser()).select_related("case")[:limit]
+
+

@@ -1,0 +1,5 @@
+from .members import Member
+from .pages import HomePage
+from .places import Place
+
+__all__ = ["HomePage", "Member", "Place"]

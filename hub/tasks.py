@@ -1,0 +1,60 @@
+"""Background jobs of the hub itself. Tasks take ids, call one function, retry with backoff and are safe to repeat."""
+
+import logging
+import time
+from pathlib import Path
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from hub.models import Member
+from hub.models.members import CURATOR_GROUP
+
+logger = logging.getLogger(__name__)
+PROCESSED_MESSAGE_MAX_AGE_SECONDS = 24 * 3600
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def member_registered_notify_task(member_id: int) -> None:
+    """Tell curators a new account waits for approval."""
+    member = Member.objects.select_related("user", "place__parent").filter(pk=member_id).first()
+    if member is None or member.is_approved:
+        return
+    curators = get_user_model().objects.filter(groups__name=CURATOR_GROUP, is_active=True).exclude(email="")
+    recipients = sorted({u.email for u in curators})
+    if not recipients:
+        return
+    with translation.override("ko"):
+        body = render_to_string("hub/email/member_registered.txt", {"member": member, "base_url": settings.HUB_BASE_URL})
+    send_mail(f"[가치허브] 가입 승인 요청: {member.display_name}", body, None, recipients)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def member_approved_notify_task(member_id: int) -> None:
+    member = Member.objects.select_related("user").filter(pk=member_id, is_approved=True).first()
+    if member is None or not member.user.email:
+        return
+    with translation.override(member.language):
+        body = render_to_string("hub/email/member_approved.txt", {"member": member, "base_url": settings.HUB_BASE_URL})
+        subject = translation.gettext("[가치허브] 가입이 승인되었습니다")
+    send_mail(subject, body, None, [member.user.email])
+
+
+@shared_task
+def broker_prune_processed() -> int:
+    """The filesystem broker keeps processed messages; drop those older than a day so var/ does not grow forever."""
+    folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("processed_folder")
+    if not folder:
+        return 0
+    cutoff = time.time() - PROCESSED_MESSAGE_MAX_AGE_SECONDS
+    removed = 0
+    for message in Path(folder).glob("*.msg"):
+        if message.stat().st_mtime < cutoff:
+            message.unlink(missing_ok=True)
+            removed += 1
+    logger.info("pruned %d processed broker messages", removed)
+    return removed
