@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hub.middleware.MemberLanguageMiddleware",
+    "cases.middleware.CaseAdminPermissionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

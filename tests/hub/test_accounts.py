@@ -18,12 +18,15 @@ def signup_data(**overrides):
 
 
 def test_signup_creates_a_pending_member_and_tells_curators(client, django_capture_on_commit_callbacks):
+    from hub.tasks import member_registered_notify_task
+
     curator = make_user(role="curator", place_code="11000")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as queued:
         response = client.post(reverse("hub:signup"), signup_data())
-    assert response.status_code == 302
+    assert response.status_code == 302 and len(queued) == 1
     member = Member.objects.get(user__email="new.official@suwon.example")
     assert not member.is_approved and member.place.full_name == "경기도 수원시"
+    member_registered_notify_task(member.pk)
     assert [m.to for m in mail.outbox] == [[curator.email]]
     assert "김수원" in mail.outbox[0].body
 
@@ -71,10 +74,13 @@ def test_settings_change_language_and_profile(client):
 
 def test_approval_email_goes_to_the_member(django_capture_on_commit_callbacks):
     from hub.services import member_approve
+    from hub.tasks import member_approved_notify_task
 
     curator, pending = make_user(role="curator"), make_user(role="pending")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as queued:
         member_approve(member=pending.member, approved_by=curator)
+    assert len(queued) == 1
+    member_approved_notify_task(pending.member.pk)
     assert mail.outbox[-1].to == [pending.email] and "승인" in mail.outbox[-1].subject
 
 
