@@ -1,6 +1,15 @@
+import contextlib
+import email
+import email.policy
 import logging
+import os
+import socket
+import subprocess
+import tempfile
+import time
 
 import pytest
+from django.db import connections
 
 from hub.services import site_structure_ensure
 
@@ -10,6 +19,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Migrations load places and vocabularies; the page tree and role groups are built once per session."""
     with django_db_blocker.unblock():
         site_structure_ensure()
+        # Transactional tests flush every table; `serialized_rollback=True` restores this state (places, vocabularies,
+        # page tree, groups) before each of them. pytest-django runs them after the others.
+        for alias in connections:
+            connections[alias]._test_serialized_contents = connections[alias].creation.serialize_db_to_string()
 
 
 @pytest.fixture(autouse=True)
@@ -18,3 +31,59 @@ def _fail_on_wagtail_task_errors(caplog):
     yield
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("django_tasks", "wagtail"))]
     assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """`make test` starts Redis and exports TEST_REDIS_URL; a bare `pytest` starts one here and stops it after the session."""
+    if url := os.environ.get("TEST_REDIS_URL"):
+        yield url
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        server = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; `.messages` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages: list[email.message.EmailMessage] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
