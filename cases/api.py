@@ -222,7 +222,9 @@ def _with_lists(queryset):
 
 
 @router.get(
-    "/cases/", response={200: CaseListOut, 400: ErrorOut}, summary="List cases · 사례 목록",
+    "/cases/",
+    response={200: CaseListOut, 400: ErrorOut},
+    summary="List cases · 사례 목록",
     description="Published cases the caller may read, newest first. Unknown filter values answer 400.",
 )
 def case_list(request: HttpRequest, params: Query[CaseListParams]):
@@ -242,7 +244,9 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]):
 
 
 @router.get(
-    "/cases/{key}/", response={200: CaseDetailOut, 404: ErrorOut}, summary="Case detail · 사례 상세",
+    "/cases/{key}/",
+    response={200: CaseDetailOut, 404: ErrorOut},
+    summary="Case detail · 사례 상세",
     description="Every structured fact of one case. A members-only case answers 404 to callers who may not read it.",
 )
 def case_detail(request: HttpRequest, key: str):

@@ -12,7 +12,6 @@ from cases.api import router as cases_router
 from hub.api_places import router as places_router
 
 
-
 class Utf8JSONRenderer(JSONRenderer):
     """Korean text as itself, not \\uXXXX escapes."""
 

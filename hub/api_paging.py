@@ -25,7 +25,9 @@ class ErrorOut(Schema):
 
 class PageParams(Schema):
     page: int = Field(1, ge=1, description="1-based page number. 페이지 번호(1부터).")
-    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}. 페이지당 항목 수.")
+    page_size: int = Field(
+        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}. 페이지당 항목 수."
+    )
 
 
 class PageOut(Schema):

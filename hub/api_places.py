@@ -17,7 +17,9 @@ class PlaceOut(Schema):
     code: str = Field(description="행정표준코드 5 digits for Korea ('41110'); 'CC:City' for a foreign city ('JP:Tokyo').")
     name: str = Field(description="Official name, Korean for Korean places. 이름.")
     name_en: str = Field(description="English name, may be empty. 영문 이름.")
-    level: Literal["province", "municipality", "foreign_city"] = Field(description="province (시도), municipality (시군구) or foreign_city.")
+    level: Literal["province", "municipality", "foreign_city"] = Field(
+        description="province (시도), municipality (시군구) or foreign_city."
+    )
     kind: str = Field(description="특별시, 광역시, 특별자치시, 도, 특별자치도, 시, 군, 구, or 'city' abroad.")
     parent: str | None = Field(description="Code of the 시도 a 시군구 belongs to; null otherwise. 상위 지자체 코드.")
     country: str = Field(description="ISO 3166-1 alpha-2 country code. 국가 코드.")
@@ -38,7 +40,9 @@ class PlaceListParams(PageParams):
 
 
 @router.get(
-    "/places/", response={200: PlaceListOut, 400: ErrorOut}, summary="List places · 지역 목록",
+    "/places/",
+    response={200: PlaceListOut, 400: ErrorOut},
+    summary="List places · 지역 목록",
     description="Korean 시도 and 시군구 by 행정표준코드, and foreign cities cases refer to, ordered by code.",
 )
 def place_list(request: HttpRequest, params: Query[PlaceListParams]):

@@ -21,10 +21,10 @@ services_start_postgres() {
     bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
     user=$(id -un); [ "$(id -u)" -eq 0 ] && user=postgres
     port=$(free_port)
-    data="$SERVICES_DIR/postgres"
-    mkdir -p "$data" && chown "$user" "$data" && chmod 700 "$data"
+    data="$SERVICES_DIR/postgres/data"
+    mkdir -p "$data" && chown -R "$user" "$SERVICES_DIR/postgres" && chmod 700 "$data"
     as_user "$user" "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$SERVICES_DIR/initdb.log"
-    as_user "$user" "$bin/pg_ctl" -D "$data" -l "$SERVICES_DIR/postgres.log" -w -t 60 \
+    as_user "$user" "$bin/pg_ctl" -D "$data" -l "$SERVICES_DIR/postgres/server.log" -w -t 60 \
         -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
     SERVICES_STOPS+=("as_user $user $bin/pg_ctl -D $data -m immediate stop")
     export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/hub"

@@ -78,7 +78,9 @@ def test_filters_keep_other_query_parameters_in_links(client):
 @pytest.fixture
 def three_cases():
     make_case(key="suwon", place_code="41110", sector="urban-transport", stage="pilot", technologies=("ai",), start_year=2023)
-    make_case(key="jongno", place_code="11110", sector="safety", stage="operation", technologies=("iot", "gis"), language="en", start_year=2025)
+    make_case(
+        key="jongno", place_code="11110", sector="safety", stage="operation", technologies=("iot", "gis"), language="en", start_year=2025
+    )
     make_case(key="gyeonggi", place_code="41000", sector="health-welfare", stage="pilot", technologies=(), start_year=2025)
 
 
@@ -181,11 +183,27 @@ def test_unknown_key_is_404_json(client):
 
 def test_detail_has_every_structured_field(client):
     case = make_case(
-        key="suwon-signals", place_code="41110", title="수원 스마트 교차로", technologies=("ai", "iot"), start_year=2023, end_year=2025,
-        problem="## 문제\n출퇴근 정체", solution="AI 신호", outcomes="**23%** 감소", partners="수원시정연구원",
-        budget_total=1_250_000_000, budget_national=600_000_000, budget_local=650_000_000, running_cost_yearly=80_000_000,
-        procurement_method="협상에 의한 계약", vendors="가치교통(주)", contact_name="스마트도시과 김주무관",
-        contact_email="smart@suwon.example", contact_phone="031-000-0000", lessons="센서 고장이 잦았다", lessons_visibility="public",
+        key="suwon-signals",
+        place_code="41110",
+        title="수원 스마트 교차로",
+        technologies=("ai", "iot"),
+        start_year=2023,
+        end_year=2025,
+        problem="## 문제\n출퇴근 정체",
+        solution="AI 신호",
+        outcomes="**23%** 감소",
+        partners="수원시정연구원",
+        budget_total=1_250_000_000,
+        budget_national=600_000_000,
+        budget_local=650_000_000,
+        running_cost_yearly=80_000_000,
+        procurement_method="협상에 의한 계약",
+        vendors="가치교통(주)",
+        contact_name="스마트도시과 김주무관",
+        contact_email="smart@suwon.example",
+        contact_phone="031-000-0000",
+        lessons="센서 고장이 잦았다",
+        lessons_visibility="public",
     )
     enrich(case, participating=("41130", "41150"))
     case.assets = [CaseAsset(kind="code", title="신호 제어 코드", url="https://github.com/example/signals")]

@@ -26,13 +26,26 @@ def test_all_korean_places_are_listed_in_pages(client):
 def test_place_fields(client):
     places = {p["code"]: p for p in get_json(client, f"{LIST}?parent=41000&page_size=100")["results"]}
     assert places["41110"] == {
-        "code": "41110", "name": "수원시", "name_en": "Suwon-si", "level": "municipality", "kind": "시", "parent": "41000", "country": "KR",
+        "code": "41110",
+        "name": "수원시",
+        "name_en": "Suwon-si",
+        "level": "municipality",
+        "kind": "시",
+        "parent": "41000",
+        "country": "KR",
     }
 
 
 @pytest.mark.parametrize(
     ("query", "count"),
-    [("level=province", 17), ("level=municipality", 226), ("level=foreign_city", 0), ("parent=41000", 31), ("parent=36000", 0), ("country=KR", 243)],
+    [
+        ("level=province", 17),
+        ("level=municipality", 226),
+        ("level=foreign_city", 0),
+        ("parent=41000", 31),
+        ("parent=36000", 0),
+        ("country=KR", 243),
+    ],
 )
 def test_place_filters(client, query, count):
     body = get_json(client, f"{LIST}?{query}&page_size=100")
@@ -49,7 +62,15 @@ def test_foreign_cities_by_country(client):
     foreign_city_get_or_create("JP", "Tokyo")
     body = get_json(client, f"{LIST}?country=jp")
     assert body["count"] == 1
-    assert body["results"][0] == {"code": "JP:Tokyo", "name": "Tokyo", "name_en": "Tokyo", "level": "foreign_city", "kind": "city", "parent": None, "country": "JP"}
+    assert body["results"][0] == {
+        "code": "JP:Tokyo",
+        "name": "Tokyo",
+        "name_en": "Tokyo",
+        "level": "foreign_city",
+        "kind": "city",
+        "parent": None,
+        "country": "JP",
+    }
     assert get_json(client, f"{LIST}?level=foreign_city")["count"] == 1
 
 

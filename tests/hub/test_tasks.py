@@ -60,4 +60,4 @@ def test_approval_mails_the_member_in_their_language(redis_worker, smtp_settings
 
     messages = wait_for_messages(smtp_settings, 2)
     approval = next(m for m in messages if m["To"] == "kim@busan.example")
-    assert approval["Subject"] == "[Gachi Hub] Your account has been approved"
+    assert approval["Subject"].strip() == "[Gachi Hub] Your account has been approved"
