@@ -15,7 +15,7 @@ from django.db import transaction
 
 from cases.importing import cases_import, read_records
 from cases.models import CaseStudyPage, ProjectLogEntry, Sector, ShowcaseIndexPage, ShowcaseItem, ShowcasePage, Stage, Technology
-from cases.services import log_entry_create
+from cases.services import case_stage_set, log_entry_create
 from communities import services as community_services
 from communities.models import CommunityIndexPage, CommunityPage, CommunityPost, Membership
 from hub.models import Member
@@ -91,6 +91,8 @@ class Command(BaseCommand):
         if ProjectLogEntry.objects.filter(case=case, date=date, title=entry["title"]).exists():
             return 0
         new_stage = Stage.objects.get(name=entry["new_stage"]) if entry.get("new_stage") else None
+        if new_stage and entry.get("previous_stage"):  # the import set the final stage; replay from the one before
+            case_stage_set(case=case, stage=Stage.objects.get(name=entry["previous_stage"]))
         log_entry_create(
             case=case, author=users[entry["author"]], date=date, kind=entry["kind"], title=entry["title"],
             body=entry.get("body", ""), new_stage=new_stage,
