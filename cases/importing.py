@@ -230,7 +230,18 @@ def _validate_record(number: int, record: Any, vocab: Vocabulary) -> tuple[CaseR
     if errors:
         return None, errors
     return (
-        CaseRow(number, key, values, lead_place, foreign_city, [p for p in participating if p], [t for t in technologies if t], tags, indicators, assets),
+        CaseRow(
+            number,
+            key,
+            values,
+            lead_place,
+            foreign_city,
+            [p for p in participating if p],
+            [t for t in technologies if t],
+            tags,
+            indicators,
+            assets,
+        ),
         [],
     )
 
@@ -426,6 +437,7 @@ def _write(row: CaseRow, index: CaseIndexPage) -> CaseStudyPage:
 
 def foreign_city_get_or_create(country: str, city: str) -> Place:
     place, _ = Place.objects.get_or_create(
-        code=f"{country}:{city}", defaults={"name": city, "name_en": city, "level": Place.Level.FOREIGN_CITY, "kind": Place.Kind.FOREIGN_CITY, "country": country}
+        code=f"{country}:{city}",
+        defaults={"name": city, "name_en": city, "level": Place.Level.FOREIGN_CITY, "kind": Place.Kind.FOREIGN_CITY, "country": country},
     )
     return place

@@ -85,5 +85,3 @@ def public_log_entries(limit: int = 50):
     from django.contrib.auth.models import AnonymousUser
 
     return ProjectLogEntry.objects.visible_to(AnonymousUser()).select_related("case")[:limit]
-
-

@@ -25,7 +25,9 @@ def log_entry_create(
 
 
 @transaction.atomic
-def log_entry_update(*, entry: ProjectLogEntry, date: datetime.date, kind: str, title: str, body: str, new_stage: Stage | None) -> ProjectLogEntry:
+def log_entry_update(
+    *, entry: ProjectLogEntry, date: datetime.date, kind: str, title: str, body: str, new_stage: Stage | None
+) -> ProjectLogEntry:
     entry.date, entry.kind, entry.title, entry.body = date, kind, title, body
     if kind == ProjectLogEntry.Kind.STAGE_CHANGE and new_stage is not None and new_stage != entry.new_stage:
         entry.previous_stage = entry.previous_stage or entry.case.stage

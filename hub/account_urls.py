@@ -7,7 +7,13 @@ from hub.forms import EmailAuthenticationForm
 app_name = "hub"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="hub/login.html", authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="hub/login.html", authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup_view, name="signup"),
     path("settings/", views.settings_view, name="settings"),

@@ -53,7 +53,9 @@ class SignupForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("비밀번호가 서로 다릅니다."))
         elif p1:
-            user = get_user_model()(username=cleaned.get("email") or "", email=cleaned.get("email") or "", first_name=cleaned.get("name") or "")
+            user = get_user_model()(
+                username=cleaned.get("email") or "", email=cleaned.get("email") or "", first_name=cleaned.get("name") or ""
+            )
             try:
                 password_validation.validate_password(p1, user)
             except forms.ValidationError as error:

@@ -15,9 +15,9 @@ def home_page_context(*, user) -> dict:
         "region_count": cases.values("lead_place__parent").distinct().count(),
         "sectors": Sector.objects.annotate(case_count=Count("cases", filter=Q(cases__in=visible_ids))),
         "latest_logs": ProjectLogEntry.objects.visible_to(user).for_display()[:5],
-        "communities": CommunityPage.objects.live().annotate(
-            member_count=Count("memberships", filter=Q(memberships__status="active"), distinct=True)
-        ).order_by("title")[:6],
+        "communities": CommunityPage.objects.live()
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status="active"), distinct=True))
+        .order_by("title")[:6],
         "showcases": ShowcasePage.objects.live().order_by("-first_published_at")[:3],
     }
 

@@ -20,9 +20,15 @@ PAGE_PERMISSIONS = {
 MODEL_PERMISSIONS = {
     CURATOR_GROUP: [
         ("wagtailadmin", "admin", "access_admin"),
-        ("cases", "sector", "add_sector"), ("cases", "sector", "change_sector"), ("cases", "sector", "delete_sector"),
-        ("cases", "technology", "add_technology"), ("cases", "technology", "change_technology"), ("cases", "technology", "delete_technology"),
-        ("cases", "stage", "add_stage"), ("cases", "stage", "change_stage"), ("cases", "stage", "delete_stage"),
+        ("cases", "sector", "add_sector"),
+        ("cases", "sector", "change_sector"),
+        ("cases", "sector", "delete_sector"),
+        ("cases", "technology", "add_technology"),
+        ("cases", "technology", "change_technology"),
+        ("cases", "technology", "delete_technology"),
+        ("cases", "stage", "add_stage"),
+        ("cases", "stage", "change_stage"),
+        ("cases", "stage", "delete_stage"),
         ("hub", "member", "change_member"),
     ],
     OFFICIAL_GROUP: [("wagtailadmin", "admin", "access_admin")],

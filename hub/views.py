@@ -22,8 +22,13 @@ def signup_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = services.member_register(
-            email=data["email"], password=data["password1"], name=data["name"], place=data["place"],
-            organisation=data["organisation"], job_title=data["job_title"], language=data["language"],
+            email=data["email"],
+            password=data["password1"],
+            name=data["name"],
+            place=data["place"],
+            organisation=data["organisation"],
+            job_title=data["job_title"],
+            language=data["language"],
         )
         login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("가입 신청이 접수되었습니다. 큐레이터가 승인하면 글을 쓸 수 있습니다."))

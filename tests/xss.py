@@ -6,7 +6,22 @@ from pathlib import Path
 
 CORPUS = Path(__file__).parent / "data" / "xss_payloads.txt"
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc", "background", "poster"}
-DANGEROUS_TAGS = {"script", "iframe", "object", "embed", "style", "svg", "math", "form", "base", "meta", "link", "template", "frame", "frameset"}
+DANGEROUS_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "svg",
+    "math",
+    "form",
+    "base",
+    "meta",
+    "link",
+    "template",
+    "frame",
+    "frameset",
+}
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 SAFE_SCHEMES = {"http", "https", "mailto"}
 

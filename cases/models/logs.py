@@ -30,9 +30,13 @@ class ProjectLogEntry(models.Model):
     kind = models.CharField(_("종류"), max_length=16, choices=Kind.choices, default=Kind.PROGRESS)
     title = models.CharField(_("제목"), max_length=200)
     body = models.TextField(_("내용"), blank=True, help_text=_("Markdown"))
-    new_stage = models.ForeignKey("cases.Stage", verbose_name=_("새 단계"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    new_stage = models.ForeignKey(
+        "cases.Stage", verbose_name=_("새 단계"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     previous_stage = models.ForeignKey("cases.Stage", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("작성자"), null=True, on_delete=models.SET_NULL, related_name="log_entries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("작성자"), null=True, on_delete=models.SET_NULL, related_name="log_entries"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,6 @@
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -86,12 +86,17 @@ class CaseStudyPage(RoutablePageMixin, Page):
     outcomes = models.TextField(_("성과"), blank=True, help_text=_("Markdown"))
     lessons = models.TextField(_("교훈과 실패"), blank=True, help_text=_("Markdown. 솔직하게 공유해 주세요."))
     lessons_visibility = models.CharField(
-        _("교훈과 실패 공개 범위"), max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS,
+        _("교훈과 실패 공개 범위"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
         help_text=_("사례가 전체 공개여도 이 부분은 승인된 회원에게만 보이게 할 수 있습니다."),
     )
 
     lead_place = models.ForeignKey("hub.Place", verbose_name=_("주관 지자체"), on_delete=models.PROTECT, related_name="led_cases")
-    participating_places = ParentalManyToManyField("hub.Place", verbose_name=_("참여 지자체"), blank=True, related_name="participated_cases")
+    participating_places = ParentalManyToManyField(
+        "hub.Place", verbose_name=_("참여 지자체"), blank=True, related_name="participated_cases"
+    )
     sector = models.ForeignKey("cases.Sector", verbose_name=_("분야"), on_delete=models.PROTECT, related_name="cases")
     technologies = ParentalManyToManyField("cases.Technology", verbose_name=_("기술"), blank=True, related_name="cases")
     stage = models.ForeignKey("cases.Stage", verbose_name=_("단계"), on_delete=models.PROTECT, related_name="cases")
@@ -115,7 +120,9 @@ class CaseStudyPage(RoutablePageMixin, Page):
     contact_email = models.EmailField(_("연락처 이메일"), blank=True)
     contact_phone = models.CharField(_("연락처 전화"), max_length=40, blank=True)
 
-    hero_image = models.ForeignKey("wagtailimages.Image", verbose_name=_("대표 이미지"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("대표 이미지"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = CaseStudyManager()
 
@@ -124,9 +131,15 @@ class CaseStudyPage(RoutablePageMixin, Page):
         FieldPanel("key"),
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("lead_place"), FieldPanel("participating_places"), FieldRowPanel([FieldPanel("sector"), FieldPanel("stage")]),
-             FieldPanel("technologies"), FieldPanel("tags"), FieldRowPanel([FieldPanel("start_year"), FieldPanel("end_year")]),
-             FieldRowPanel([FieldPanel("language"), FieldPanel("visibility")])],
+            [
+                FieldPanel("lead_place"),
+                FieldPanel("participating_places"),
+                FieldRowPanel([FieldPanel("sector"), FieldPanel("stage")]),
+                FieldPanel("technologies"),
+                FieldPanel("tags"),
+                FieldRowPanel([FieldPanel("start_year"), FieldPanel("end_year")]),
+                FieldRowPanel([FieldPanel("language"), FieldPanel("visibility")]),
+            ],
             heading=_("한눈에 보는 사실"),
         ),
         FieldPanel("problem"),
@@ -134,13 +147,19 @@ class CaseStudyPage(RoutablePageMixin, Page):
         FieldPanel("outcomes"),
         InlinePanel("indicators", heading=_("성과 지표"), label=_("지표")),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("budget_total"), FieldPanel("budget_national"), FieldPanel("budget_local")]),
-             FieldPanel("running_cost_yearly")],
+            [
+                FieldRowPanel([FieldPanel("budget_total"), FieldPanel("budget_national"), FieldPanel("budget_local")]),
+                FieldPanel("running_cost_yearly"),
+            ],
             heading=_("비용"),
         ),
         MultiFieldPanel(
-            [FieldPanel("procurement_method"), FieldPanel("vendors"), FieldRowPanel([FieldPanel("contract_start"), FieldPanel("contract_end")]),
-             FieldPanel("partners")],
+            [
+                FieldPanel("procurement_method"),
+                FieldPanel("vendors"),
+                FieldRowPanel([FieldPanel("contract_start"), FieldPanel("contract_end")]),
+                FieldPanel("partners"),
+            ],
             heading=_("조달·협력"),
         ),
         InlinePanel("assets", heading=_("재사용 자료"), label=_("자료")),
@@ -273,7 +292,9 @@ class CaseAsset(Orderable):
     kind = models.CharField(_("종류"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("제목"), max_length=200)
     url = models.URLField(_("링크"), blank=True)
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("문서"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name=_("문서"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     panels = [FieldRowPanel([FieldPanel("kind"), FieldPanel("title")]), FieldRowPanel([FieldPanel("url"), FieldPanel("document")])]
 

@@ -39,7 +39,9 @@ class Place(models.Model):
     name_en = models.CharField(_("영문 이름"), max_length=80, blank=True)
     level = models.CharField(_("단위"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("종류"), max_length=16, choices=Kind.choices)
-    parent = models.ForeignKey("self", verbose_name=_("상위 지자체"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("상위 지자체"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     country = models.CharField(_("국가"), max_length=2, default=KOREA)
 
     objects = PlaceQuerySet.as_manager()

@@ -12,10 +12,21 @@ pytestmark = pytest.mark.django_db
 
 def record(**overrides):
     base = {
-        "key": "jeju-iot-air", "title": "제주 사물인터넷 대기질 측정망", "language": "ko", "country": "KR", "region": "제주특별자치도",
-        "municipality": "", "sector": "환경", "technologies": ["IoT", "빅데이터"], "stage": "운영", "start_year": 2022,
-        "summary": "도심 200곳에 미세먼지 센서를 설치했습니다.", "problem": "측정소가 부족했습니다.", "solution": "- 저가 센서",
-        "outcomes": "- 민원 **30% 감소**", "tags": ["미세먼지", "센서"],
+        "key": "jeju-iot-air",
+        "title": "제주 사물인터넷 대기질 측정망",
+        "language": "ko",
+        "country": "KR",
+        "region": "제주특별자치도",
+        "municipality": "",
+        "sector": "환경",
+        "technologies": ["IoT", "빅데이터"],
+        "stage": "운영",
+        "start_year": 2022,
+        "summary": "도심 200곳에 미세먼지 센서를 설치했습니다.",
+        "problem": "측정소가 부족했습니다.",
+        "solution": "- 저가 센서",
+        "outcomes": "- 민원 **30% 감소**",
+        "tags": ["미세먼지", "센서"],
     }
     base.update(overrides)
     return base
@@ -32,7 +43,9 @@ def run_import(path, *args):
 
 
 def test_import_creates_published_cases_with_places_and_terms(tmp_path):
-    path = write_json(tmp_path, [record(), record(key="suwon-ai-signal", region="경기도", municipality="수원시", sector="도시·교통", technologies=["AI"])])
+    path = write_json(
+        tmp_path, [record(), record(key="suwon-ai-signal", region="경기도", municipality="수원시", sector="도시·교통", technologies=["AI"])]
+    )
     run_import(path)
     jeju = CaseStudyPage.objects.get(key="jeju-iot-air")
     assert jeju.live and jeju.url.endswith("/cases/jeju-iot-air/")
@@ -115,7 +128,12 @@ def test_dry_run_writes_nothing(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("content", "name", "message"),
-    [("{not json", "x.json", "invalid JSON"), ('{"key": "a"}', "x.json", "must be a list"), ("a,b", "x.txt", "unsupported file type"), ("[]", "x.json", "no records")],
+    [
+        ("{not json", "x.json", "invalid JSON"),
+        ('{"key": "a"}', "x.json", "must be a list"),
+        ("a,b", "x.txt", "unsupported file type"),
+        ("[]", "x.json", "no records"),
+    ],
 )
 def test_unreadable_files_fail_clearly(tmp_path, capsys, content, name, message):
     path = tmp_path / name
@@ -133,7 +151,18 @@ def test_missing_file_fails_clearly(tmp_path):
 def test_csv_with_semicolon_lists_and_overseas_city(tmp_path):
     path = tmp_path / "cases.csv"
     rows = [
-        record(key="tallinn-x-road", language="en", country="EE", region="", municipality="Tallinn", sector="행정", technologies="클라우드;오픈소스", tags="data exchange;e-government", stage="확산", title="X-Road"),
+        record(
+            key="tallinn-x-road",
+            language="en",
+            country="EE",
+            region="",
+            municipality="Tallinn",
+            sector="행정",
+            technologies="클라우드;오픈소스",
+            tags="data exchange;e-government",
+            stage="확산",
+            title="X-Road",
+        ),
         record(key="busan-drone", region="부산광역시", municipality="해운대구", technologies="드론", tags="해변;안전", sector="안전"),
     ]
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -155,9 +184,16 @@ def test_ambiguous_municipality_is_resolved_by_its_region(tmp_path):
 
 def test_extended_fields_indicators_assets_and_participants(tmp_path):
     extended = record(
-        budget_total=1_200_000_000, budget_national=600_000_000, budget_local=600_000_000, running_cost_yearly=80_000_000,
-        procurement_method="협상에 의한 계약", vendors="㈜스마트센서", lessons="배터리 교체 주기를 과소평가했습니다.", lessons_visibility="members",
-        indicators=[{"label": "민원", "value": "30", "unit": "% 감소"}], assets=[{"kind": "tender", "title": "제안요청서", "url": "https://example.org/rfp.pdf"}],
+        budget_total=1_200_000_000,
+        budget_national=600_000_000,
+        budget_local=600_000_000,
+        running_cost_yearly=80_000_000,
+        procurement_method="협상에 의한 계약",
+        vendors="㈜스마트센서",
+        lessons="배터리 교체 주기를 과소평가했습니다.",
+        lessons_visibility="members",
+        indicators=[{"label": "민원", "value": "30", "unit": "% 감소"}],
+        assets=[{"kind": "tender", "title": "제안요청서", "url": "https://example.org/rfp.pdf"}],
         participating=["경기도 성남시"],
     )
     run_import(write_json(tmp_path, [extended]))

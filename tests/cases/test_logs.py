@@ -19,7 +19,9 @@ def case():
 
 def test_official_writes_a_log_entry_that_shows_on_the_timeline(client, official, case):
     client.force_login(official)
-    response = client.post(f"{case.url}logs/new/", {"date": "2026-03-02", "kind": "milestone", "title": "1단계 완료", "body": "교차로 **12곳** 적용"})
+    response = client.post(
+        f"{case.url}logs/new/", {"date": "2026-03-02", "kind": "milestone", "title": "1단계 완료", "body": "교차로 **12곳** 적용"}
+    )
     entry = ProjectLogEntry.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"#log-{entry.pk}")
     page = client.get(case.url).content.decode()
@@ -44,7 +46,9 @@ def test_stage_change_without_a_stage_is_a_form_error(client, official, case):
     assert not ProjectLogEntry.objects.exists()
 
 
-@pytest.mark.parametrize("data", [{"date": "not-a-date", "kind": "progress", "title": "x"}, {"date": "2026-01-01", "kind": "nope", "title": "x"}, {}])
+@pytest.mark.parametrize(
+    "data", [{"date": "not-a-date", "kind": "progress", "title": "x"}, {"date": "2026-01-01", "kind": "nope", "title": "x"}, {}]
+)
 def test_bad_input_is_a_form_error_not_a_500(client, official, case, data):
     client.force_login(official)
     assert client.post(f"{case.url}logs/new/", data).status_code == 200
@@ -60,7 +64,9 @@ def test_only_the_author_edits_and_deletes(client, official, case):
     assert client.get(f"{case.url}logs/{entry.pk}/edit/").status_code == 403
     assert client.post(f"{case.url}logs/{entry.pk}/delete/").status_code == 403
     client.force_login(official)
-    assert client.post(f"{case.url}logs/{entry.pk}/edit/", {"date": "2026-01-05", "kind": "progress", "title": "착수 보고"}).status_code == 302
+    assert (
+        client.post(f"{case.url}logs/{entry.pk}/edit/", {"date": "2026-01-05", "kind": "progress", "title": "착수 보고"}).status_code == 302
+    )
     entry.refresh_from_db()
     assert entry.title == "착수 보고"
     assert client.post(f"{case.url}logs/{entry.pk}/delete/").status_code == 302

@@ -27,12 +27,29 @@ def test_home_lists_public_cases_only(client):
 
 def test_case_page_shows_facts_at_a_glance(client):
     case = make_case(
-        place_code="41110", budget_total=1_250_000_000, budget_national=600_000_000, budget_local=650_000_000,
-        contact_name="스마트도시과", contact_email="smart@example.go.kr", end_year=2026,
+        place_code="41110",
+        budget_total=1_250_000_000,
+        budget_national=600_000_000,
+        budget_local=650_000_000,
+        contact_name="스마트도시과",
+        contact_email="smart@example.go.kr",
+        end_year=2026,
     )
     CaseOutcomeIndicator.objects.create(page=case, label="대기시간", value="23", unit="% 감소")
     html = client.get(case.url).content.decode()
-    for expected in ("한눈에 보기", "경기도 수원시", "도시·교통", "AI", "실증", "2024 – 2026", "12억 5,000만 원", "6억 원", "대기시간", "23% 감소", "smart@example.go.kr"):
+    for expected in (
+        "한눈에 보기",
+        "경기도 수원시",
+        "도시·교통",
+        "AI",
+        "실증",
+        "2024 – 2026",
+        "12억 5,000만 원",
+        "6억 원",
+        "대기시간",
+        "23% 감소",
+        "smart@example.go.kr",
+    ):
         assert expected in html, expected
 
 

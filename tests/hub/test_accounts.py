@@ -10,8 +10,14 @@ pytestmark = pytest.mark.django_db
 
 def signup_data(**overrides):
     data = {
-        "email": "New.Official@Suwon.example", "name": "김수원", "place": Place.objects.get(code="41110").pk, "organisation": "수원시 스마트정책과",
-        "job_title": "주무관", "language": "ko", "password1": "수원-스마트-2026", "password2": "수원-스마트-2026",
+        "email": "New.Official@Suwon.example",
+        "name": "김수원",
+        "place": Place.objects.get(code="41110").pk,
+        "organisation": "수원시 스마트정책과",
+        "job_title": "주무관",
+        "language": "ko",
+        "password1": "수원-스마트-2026",
+        "password2": "수원-스마트-2026",
     }
     data.update(overrides)
     return data
@@ -41,7 +47,11 @@ def test_pending_member_cannot_write(client):
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [({"password2": "다른-비밀번호-99"}, "비밀번호가 서로 다릅니다"), ({"place": "999999"}, "올바르게 선택"), ({"email": "not-an-email"}, "이메일")],
+    [
+        ({"password2": "다른-비밀번호-99"}, "비밀번호가 서로 다릅니다"),
+        ({"place": "999999"}, "올바르게 선택"),
+        ({"email": "not-an-email"}, "이메일"),
+    ],
 )
 def test_signup_errors_are_shown_on_the_form(client, overrides, message):
     response = client.post(reverse("hub:signup"), signup_data(**overrides))
@@ -63,7 +73,10 @@ def test_signup_form_groups_places_by_province(client):
 def test_settings_change_language_and_profile(client):
     user = make_user(role="official")
     client.force_login(user)
-    response = client.post(reverse("hub:settings"), {"name": "새 이름", "language": "en", "organisation": "정보화담당관", "job_title": "팀장", "bio": "**AI** 담당"})
+    response = client.post(
+        reverse("hub:settings"),
+        {"name": "새 이름", "language": "en", "organisation": "정보화담당관", "job_title": "팀장", "bio": "**AI** 담당"},
+    )
     assert response.status_code == 302
     user.member.refresh_from_db()
     assert user.member.language == "en"
@@ -88,5 +101,7 @@ def test_markdown_preview_is_sanitised_and_for_members_only(client):
     assert client.post(reverse("markdown_preview"), {"text": "x"}).status_code == 403
     client.force_login(make_user())
     response = client.post(reverse("markdown_preview"), {"text": "**굵게** <script>alert(1)</script>"})
-    assert response.status_code == 200 and "<strong>굵게</strong>" in response.content.decode() and "<script>" not in response.content.decode()
+    assert (
+        response.status_code == 200 and "<strong>굵게</strong>" in response.content.decode() and "<script>" not in response.content.decode()
+    )
     assert client.post(reverse("markdown_preview"), {"text": "x" * 60_000}).status_code == 400

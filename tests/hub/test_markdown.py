@@ -23,7 +23,11 @@ def test_the_checker_catches_unsafe_html():
 
 
 def test_ordinary_markdown_still_renders():
-    html = str(render_markdown("## 성과\n\n- 대기시간 **23% 감소**\n\n[보고서](https://example.org/r.pdf)\n\n| 지표 | 값 |\n|---|---|\n| 민원 | 30 |"))
+    html = str(
+        render_markdown(
+            "## 성과\n\n- 대기시간 **23% 감소**\n\n[보고서](https://example.org/r.pdf)\n\n| 지표 | 값 |\n|---|---|\n| 민원 | 30 |"
+        )
+    )
     assert "<h2>성과</h2>" in html and "<strong>23% 감소</strong>" in html
     assert 'href="https://example.org/r.pdf"' in html and 'rel="noopener noreferrer nofollow"' in html
     assert "<table>" in html

@@ -27,7 +27,15 @@ def test_current_names_codes_and_kinds():
 
 @pytest.mark.parametrize(
     ("label", "code"),
-    [("41110", "41110"), ("경기도", "41000"), ("부산광역시 중구", "26110"), ("대구광역시  군위군", "27720"), ("중구", None), ("해운대구", "26350"), ("없는곳", None)],
+    [
+        ("41110", "41110"),
+        ("경기도", "41000"),
+        ("부산광역시 중구", "26110"),
+        ("대구광역시  군위군", "27720"),
+        ("중구", None),
+        ("해운대구", "26350"),
+        ("없는곳", None),
+    ],
 )
 def test_place_by_label(label, code):
     place = place_by_label(label)

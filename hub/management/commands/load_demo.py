@@ -69,7 +69,9 @@ class Command(BaseCommand):
         Member.objects.update_or_create(
             user=user,
             defaults={
-                "place": place, "organisation": account["organisation"], "job_title": account.get("job_title", ""),
+                "place": place,
+                "organisation": account["organisation"],
+                "job_title": account.get("job_title", ""),
                 "is_approved": account.get("approved", True),
             },
         )
@@ -94,8 +96,13 @@ class Command(BaseCommand):
         if new_stage and entry.get("previous_stage"):  # the import set the final stage; replay from the one before
             case_stage_set(case=case, stage=Stage.objects.get(name=entry["previous_stage"]))
         log_entry_create(
-            case=case, author=users[entry["author"]], date=date, kind=entry["kind"], title=entry["title"],
-            body=entry.get("body", ""), new_stage=new_stage,
+            case=case,
+            author=users[entry["author"]],
+            date=date,
+            kind=entry["kind"],
+            title=entry["title"],
+            body=entry.get("body", ""),
+            new_stage=new_stage,
         )
         return 1
 
@@ -104,7 +111,9 @@ class Command(BaseCommand):
     def _community(self, data: dict, users: dict, curator) -> CommunityPage:
         community = CommunityPage.objects.filter(slug=data["slug"]).first()
         if community is None:
-            community = CommunityPage(slug=data["slug"], title=data["title"], description=data["description"], join_policy=data["join_policy"])
+            community = CommunityPage(
+                slug=data["slug"], title=data["title"], description=data["description"], join_policy=data["join_policy"]
+            )
             CommunityIndexPage.objects.get().add_child(instance=community)
             community.related_cases.set(CaseStudyPage.objects.filter(key__in=data.get("related_cases", [])))
             community.technologies.set(Technology.objects.filter(name__in=data.get("technologies", [])))
@@ -128,12 +137,16 @@ class Command(BaseCommand):
         topic = CommunityPost.objects.filter(community=community, author=author, created_at=created, parent=None).first()
         added = 0
         if topic is None:
-            topic = community_services.post_create(community=community, author=author, title=data.get("title", ""), body=data["body"], created_at=created)
+            topic = community_services.post_create(
+                community=community, author=author, title=data.get("title", ""), body=data["body"], created_at=created
+            )
             added += 1
         for reply in data.get("replies", []):
             reply_author, reply_created = users[reply["author"]], datetime.datetime.fromisoformat(reply["created"])
             if not CommunityPost.objects.filter(parent=topic, author=reply_author, created_at=reply_created).exists():
-                community_services.post_create(community=community, author=reply_author, body=reply["body"], parent=topic, created_at=reply_created)
+                community_services.post_create(
+                    community=community, author=reply_author, body=reply["body"], parent=topic, created_at=reply_created
+                )
                 added += 1
         return added
 
