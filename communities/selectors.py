@@ -99,7 +99,9 @@ def members_summary(*, community: CommunityPage) -> dict:
 
 
 def pending_memberships(*, community: CommunityPage) -> list[Membership]:
-    return list(Membership.objects.pending().filter(community=community).select_related("user__member__place__parent").order_by("created_at", "pk"))
+    return list(
+        Membership.objects.pending().filter(community=community).select_related("user__member__place__parent").order_by("created_at", "pk")
+    )
 
 
 def members_page(*, community: CommunityPage, page_number) -> PaginatorPage:
@@ -116,7 +118,10 @@ def related_cases(*, community: CommunityPage, user) -> list:
     from cases.models import CaseStudyPage
 
     return list(
-        CaseStudyPage.objects.visible_to(user).filter(communities=community).select_related("lead_place__parent", "sector").order_by("title")
+        CaseStudyPage.objects.visible_to(user)
+        .filter(communities=community)
+        .select_related("lead_place__parent", "sector")
+        .order_by("title")
     )
 
 
@@ -154,5 +159,3 @@ def community_page_context(*, community: CommunityPage, request) -> dict:
     if viewer.can_moderate_members:
         context["pending_memberships"] = pending_memberships(community=community)
     return context
-
-

@@ -35,13 +35,17 @@ def membership_join(*, community: CommunityPage, user) -> Membership:
 
 
 def _other_moderators(membership: Membership):
-    return Membership.objects.active().filter(community_id=membership.community_id, role=Membership.Role.MODERATOR).exclude(pk=membership.pk)
+    return (
+        Membership.objects.active().filter(community_id=membership.community_id, role=Membership.Role.MODERATOR).exclude(pk=membership.pk)
+    )
 
 
 @transaction.atomic
 def membership_leave(*, membership: Membership) -> None:
     if membership.is_moderator and not _other_moderators(membership).exists():
-        raise CommunityError(_("마지막 운영자는 탈퇴할 수 없습니다. 다른 회원을 운영자로 지정한 뒤에 탈퇴해 주세요."), code="last_moderator")
+        raise CommunityError(
+            _("마지막 운영자는 탈퇴할 수 없습니다. 다른 회원을 운영자로 지정한 뒤에 탈퇴해 주세요."), code="last_moderator"
+        )
     membership.delete()
 
 
