@@ -25,18 +25,12 @@ from playwright.sync_api import Page, sync_playwright
 from tests.conftest import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-DEMO_ACTIVITY = BASE_DIR / "cases" / "demo" / "activity.json"
+DEMO_DIR = BASE_DIR / "cases" / "demo"
 CHROMIUM = "/usr/bin/chromium"
 SERVER_START_TIMEOUT = 60
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 # Variables of the outer test run that `make run` would not have; the server gets its own instead.
 HUB_VARIABLES = ("DATABASE_URL", "EMAIL_URL", "CELERY_BROKER_URL", "ELASTICSEARCH_URL", "DJANGO_SETTINGS_MODULE", "HUB_ENV")
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.browser)
 
 
 # The site ---------------------------------------------------------------------------------------------------------
@@ -79,6 +73,7 @@ def _server_environment(folder: Path, database_url: str, base_url: str) -> dict[
         MEDIA_ROOT=str(folder / "media"),
         STATIC_ROOT=str(folder / "static"),
         CELERY_BROKER_FOLDER=str(folder / "broker"),
+        EMAIL_FILE_PATH=str(folder / "mail"),
         CELERY_TASK_ALWAYS_EAGER="true",
         HUB_BASE_URL=base_url,
         PYTHONUNBUFFERED="1",
@@ -127,7 +122,11 @@ def hub_server():
         with log.open("w") as output:
             server = subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                cwd=BASE_DIR, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=BASE_DIR,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         try:
             _wait_until_up(f"{base_url}/", server, log)
@@ -187,28 +186,95 @@ def page(browser, hub_server) -> Page:
     page.on("pageerror", lambda error: page.page_errors.append(f"{error.name}: {error.message}\n{error.stack}"))
     yield page
     context.close()
-    assert not page.page_errors, "uncaught errors in the page:\n" + "\n".join(page.page_errors)
+    assert not page.page_errors, "uncaught errors in the page:\n" + "\n".join(page.page_errors + ["console:", *page.console_errors])
 
 
 # Demo accounts -----------------------------------------------------------------------------------------------------
 
 
+class Demo:
+    """What `load_demo` loaded (cases/demo/*.json), with the questions the browser tests ask of it."""
+
+    def __init__(self):
+        self.cases = json.loads((DEMO_DIR / "cases.json").read_text(encoding="utf-8"))
+        self.activity = json.loads((DEMO_DIR / "activity.json").read_text(encoding="utf-8"))
+        self.accounts = self.activity["accounts"]
+        self.communities = self.activity["communities"]
+        self.posts = self.activity["posts"]
+
+    def case(self, key: str) -> dict:
+        return next(case for case in self.cases if case["key"] == key)
+
+    def account(self, role: str) -> dict:
+        """The first approved account with this role."""
+        for account in self.accounts:
+            if account["role"] == role and account.get("approved", True):
+                return account
+        raise LookupError(f"no approved demo account with role {role!r}")
+
+    def is_public(self, case: dict) -> bool:
+        return case.get("visibility", "public") == "public"
+
+    def leads(self, account: dict, case: dict) -> bool:
+        lead = " ".join(filter(None, [case["region"], case["municipality"]]))
+        return bool(lead) and " ".join(account["place"].split()) == lead
+
+    def involves(self, account: dict, case: dict) -> bool:
+        return self.leads(account, case) or account["place"] in case.get("participating", [])
+
+    def official_with_case(self) -> tuple[dict, dict]:
+        """An approved official and a public case their local government leads — preferably one that no community or
+        showcase shows, so that the tests which change it leave the others' pages alone."""
+        shown = {key for c in self.communities for key in c.get("related_cases", [])}
+        shown |= {key for showcase in self.activity["showcases"] for key in showcase["cases"]}
+        pairs = [
+            (account, case)
+            for account in self.accounts
+            if account["role"] == "official" and account.get("approved", True)
+            for case in self.cases
+            if self.is_public(case) and self.leads(account, case)
+        ]
+        if not pairs:
+            raise LookupError("no approved demo official whose municipality leads a public demo case")
+        return next(((a, c) for a, c in pairs if c["key"] not in shown), pairs[0])
+
+    def community_with_feed(self) -> tuple[dict, dict, dict]:
+        """A community with a titled demo post and a public related case: (community, case, post)."""
+        for community in self.communities:
+            posts = [post for post in self.posts if post["community"] == community["slug"] and post.get("title")]
+            cases = [self.case(key) for key in community.get("related_cases", []) if self.is_public(self.case(key))]
+            if posts and cases:
+                return community, cases[0], posts[0]
+        raise LookupError("no demo community with a titled post and a public related case")
+
+    def memberships(self) -> list[tuple[dict, dict]]:
+        """(account, community) for every approved plain member (not official, not curator) and community they are in."""
+        by_email = {account["email"]: account for account in self.accounts}
+        return [
+            (by_email[email], community)
+            for community in self.communities
+            for email in [*community.get("moderators", []), *community.get("members", [])]
+            if by_email[email]["role"] == "member" and by_email[email].get("approved", True)
+        ]
+
+
 @pytest.fixture(scope="session")
-def demo():
-    """The demo activity file that `load_demo` loaded: accounts (with passwords), logs, communities, posts, showcases."""
-    return json.loads(DEMO_ACTIVITY.read_text(encoding="utf-8"))
+def demo() -> Demo:
+    return Demo()
 
 
-def account(demo: dict, role: str, **where) -> dict:
-    """The first approved demo account with this role (and these attribute values)."""
-    for candidate in demo["accounts"]:
-        if candidate["role"] == role and candidate.get("approved", True) and all(candidate.get(k) == v for k, v in where.items()):
-            return candidate
-    raise LookupError(f"no approved demo account with role {role!r} and {where}")
+_sessions: dict[str, list[dict]] = {}
 
 
 def login(page: Page, email: str, password: str) -> None:
-    """Sign in through the real login form and check that it worked."""
+    """Sign in through the real login form and check that it worked.
+
+    The first sign-in of each account in the session goes through the form; later ones reuse its session cookie
+    (password hashing and the extra round trips cost seconds per test, and no test signs anyone out).
+    """
+    if email in _sessions:
+        page.context.add_cookies(_sessions[email])
+        return
     page.goto("/accounts/login/")
     form = page.locator("main form")
     form.get_by_label("이메일").fill(email)
@@ -217,3 +283,4 @@ def login(page: Page, email: str, password: str) -> None:
         form.get_by_role("button", name="로그인").click()
     assert "/accounts/login/" not in page.url, f"login as {email} failed:\n{page.locator('main').inner_text()}"
     assert page.get_by_role("button", name="로그아웃").is_visible()
+    _sessions[email] = [cookie for cookie in page.context.cookies() if cookie["name"] == "sessionid"]
