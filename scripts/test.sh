@@ -23,8 +23,16 @@ DJANGO_SETTINGS_MODULE=hub.settings.production SECRET_KEY="$(python3 -c 'import 
     EMAIL_URL=smtp://127.0.0.1:25 HUB_BASE_URL=https://hub.example.go.kr \
     python manage.py check --deploy --fail-level WARNING
 
+# Both databases run even when the first fails, so one CI run reports everything.
+failed=()
 echo "== tests on SQLite"
-env -u DATABASE_URL pytest -q "$@"
+env -u DATABASE_URL pytest -q "$@" || failed+=(SQLite)
 
 echo "== tests on PostgreSQL"
-DATABASE_URL="$TEST_POSTGRES_URL" pytest -q "$@"
+DATABASE_URL="$TEST_POSTGRES_URL" pytest -q "$@" || failed+=(PostgreSQL)
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "make test: the suite failed on ${failed[*]}" >&2
+    exit 1
+fi
+echo "make test: lint, checks and the whole suite passed on SQLite and PostgreSQL"
