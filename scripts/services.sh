@@ -1,7 +1,8 @@
-# Throw-away PostgreSQL and Redis servers on free loopback ports, for `make test`. Source this file, then:
-#   services_start_postgres; services_start_redis; trap services_stop EXIT
+# Throw-away PostgreSQL, Redis and Elasticsearch servers on free loopback ports, for `make test`. Source this file, then:
+#   services_start_postgres; services_start_redis; services_start_elasticsearch; trap services_stop EXIT
 # Each server lives in its own temporary folder and is stopped (and the folder removed) by services_stop.
 
+SERVICES_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVICES_DIR=$(mktemp -d /tmp/gachi-services.XXXXXX)
 chmod 755 "$SERVICES_DIR"
 SERVICES_STOPS=()
@@ -40,6 +41,15 @@ services_start_redis() {
     SERVICES_STOPS+=("redis-cli -p $port shutdown nosave")
     export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
     echo "services: Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
+}
+
+# The node itself (fetch, config, user, health wait) is scripts/elasticsearch.sh, which the pytest fixture also calls.
+services_start_elasticsearch() {
+    local dir="$SERVICES_DIR/elasticsearch" url
+    SERVICES_STOPS+=("$(printf '%q ' "$SERVICES_SCRIPTS/elasticsearch.sh" stop "$dir")")
+    url=$("$SERVICES_SCRIPTS/elasticsearch.sh" start "$dir")
+    export TEST_ELASTICSEARCH_URL="$url"
+    echo "services: Elasticsearch $(cat "$dir/version") on ${url#http://}"
 }
 
 services_stop() {

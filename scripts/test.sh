@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: lint and checks, then the whole suite twice — on SQLite (the embedded default) and on PostgreSQL —
-# with real Redis, SMTP (aiosmtpd, started by the tests) and Chromium. Starts every server it needs and stops it at exit.
+# with real Redis, Elasticsearch (8.x from Maven Central, cached; needs java and mvn), SMTP (aiosmtpd, started by the
+# tests) and Chromium. Starts every server it needs and stops it at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ source scripts/services.sh
 trap services_stop EXIT
 services_start_postgres
 services_start_redis
+services_start_elasticsearch
 
 export PATH="$PWD/.venv/bin:$PATH"
 export PYTHONDONTWRITEBYTECODE=1

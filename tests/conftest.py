@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -51,6 +52,22 @@ def redis_url():
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url():
+    """`make test` starts a node and exports TEST_ELASTICSEARCH_URL; a bare `pytest` starts one with the same script
+    (scripts/elasticsearch.sh: Elasticsearch 8.x from Maven Central, cached) and stops it after the session."""
+    if url := os.environ.get("TEST_ELASTICSEARCH_URL"):
+        yield url
+        return
+    script = Path(__file__).resolve().parent.parent / "scripts" / "elasticsearch.sh"
+    with tempfile.TemporaryDirectory(prefix="gachi-elasticsearch.") as folder:
+        try:
+            started = subprocess.run([script, "start", folder], stdout=subprocess.PIPE, text=True, check=True)
+            yield started.stdout.strip()
+        finally:
+            subprocess.run([script, "stop", folder], check=False)
 
 
 @pytest.fixture
