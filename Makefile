@@ -21,7 +21,7 @@ format: setup
 # Refresh the English translation catalogue after changing Korean source strings, then fill in locale/en/.
 messages: setup
 	.venv/bin/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'var/*'
-	.venv/bin/python manage.py compilemessages -l en
+	.venv/bin/python manage.py compilemessages -l en --ignore '.venv/*'
 
 clean:
 	rm -rf .venv var

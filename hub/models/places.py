@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 KOREA = "KR"
 
@@ -37,7 +38,7 @@ class Place(models.Model):
     code = models.CharField(_("코드"), max_length=80, unique=True, help_text=_("행정표준코드 5자리, 해외 도시는 '국가코드:도시명'"))
     name = models.CharField(_("이름"), max_length=80)
     name_en = models.CharField(_("영문 이름"), max_length=80, blank=True)
-    level = models.CharField(_("단위"), max_length=16, choices=Level.choices)
+    level = models.CharField(pgettext_lazy("place level", "단위"), max_length=16, choices=Level.choices)
     kind = models.CharField(_("종류"), max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("상위 지자체"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hub.markdown import render_markdown
@@ -17,6 +18,9 @@ def won(amount):
     if amount is None or amount == "":
         return ""
     amount = int(amount)
+    if not (get_language() or "ko").startswith("ko"):
+        # 억/만 have no English counterpart: other languages get the whole amount, e.g. 'KRW 1,200,000,000'.
+        return _("%(won)s원") % {"won": f"{amount:,}"}
     eok, rest = divmod(amount, 100_000_000)
     man = rest // 10_000
     if eok and man:
