@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/system-packages.sh redis-server initdb chromium
+scripts/system-packages.sh redis-server initdb chromium msgfmt
 source scripts/services.sh
 trap services_stop EXIT
 services_start_postgres
