@@ -13,7 +13,7 @@ from hub.api_places import router as places_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
-    """Korean text as itself, not \\uXXXX escapes."""
+    """Writes Korean characters as they are (ensure_ascii off), so API responses stay readable."""
 
     json_dumps_params = {"ensure_ascii": False}
 
