@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from hub.api_paging import BadRequest, ErrorOut, PageOut, PageParams, paginate
+from hub.api_paging import BadRequest, ErrorOut, PageOut, PageParams, paginate, province_code
 from hub.models import Place
 
 from .models import CaseAsset, CaseStudyPage, Sector, Stage, Technology
@@ -191,15 +191,6 @@ class CaseListParams(PageParams):
 # Parameter checks -----------------------------------------------------------
 
 
-def _province_code(value: str) -> str:
-    provinces = Place.objects.provinces()
-    province = provinces.filter(code=value).first() if value.isdigit() else None
-    province = province or provinces.filter(name=value).first() or provinces.filter(name_en__iexact=value).first()
-    if province is None:
-        raise BadRequest("region", f"'{value}' is not a 시도 code or name (e.g. 41000 or 경기도); for a 시군구 use municipality.")
-    return province.code
-
-
 def _lead_place(value: str) -> Place:
     place = Place.objects.exclude(level=Place.Level.PROVINCE).filter(code=value).first()
     if place is None:
@@ -230,7 +221,7 @@ def _with_lists(queryset):
 def case_list(request: HttpRequest, params: Query[CaseListParams]):
     cases = case_queryset(
         user=request.user,
-        region=_province_code(params.region) if params.region else "",
+        region=province_code(params.region) if params.region else "",
         sector=_known_slug(Sector, "sector", params.sector) if params.sector else "",
         stage=_known_slug(Stage, "stage", params.stage) if params.stage else "",
         technology=_known_slug(Technology, "technology", params.technology) if params.technology else "",

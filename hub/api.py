@@ -1,7 +1,9 @@
 """The public JSON API (/api/v1/), with its OpenAPI schema at /api/v1/openapi.json and docs at /api/v1/docs.
 
-Routers: cases/api.py (/cases/), hub/api_places.py (/places/). Shared pagination and errors: hub/api_paging.py.
-Every error is {"detail": "<parameter>: <reason>"}; bad parameters are 400, never 422 or 500.
+Routers: cases/api.py (/cases/), hub/api_places.py (/places/), search/api.py (/search/, /suggest/,
+/cases/{key}/similar/). Shared pagination and errors: hub/api_paging.py.
+Every error is {"detail": "<parameter>: <reason>"}; bad parameters are 400, never 422 or 500; a backend that cannot
+answer is 503 with Retry-After.
 """
 
 from ninja import NinjaAPI
@@ -9,6 +11,7 @@ from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
 from cases.api import router as cases_router
+from hub.api_paging import ServiceUnavailable
 from hub.api_places import router as places_router
 
 
@@ -29,6 +32,14 @@ def validation_error(request, exc: ValidationError):
         parameter = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body", "params"))
         reasons.append(f"{parameter or 'request'}: {error.get('msg', 'invalid value')}")
     return api.create_response(request, {"detail": "; ".join(reasons)}, status=400)
+
+
+@api.exception_handler(ServiceUnavailable)
+def service_unavailable(request, exc: ServiceUnavailable):
+    """503 with Retry-After, so clients (and proxies) back off and come back instead of hammering a down backend."""
+    response = api.create_response(request, {"detail": str(exc)}, status=503)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 api.add_router("/", cases_router)

@@ -1,4 +1,4 @@
-"""Pagination and error helpers shared by every router of the JSON API (hub/api.py)."""
+"""Pagination, error and parameter helpers shared by every router of the JSON API (hub/api.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import math
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.errors import HttpError
+
+from hub.models import Place
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -17,6 +19,14 @@ class BadRequest(HttpError):
 
     def __init__(self, parameter: str, reason: str) -> None:
         super().__init__(400, f"{parameter}: {reason}")
+
+
+class ServiceUnavailable(HttpError):
+    """A backend the API needs cannot answer (search down); answered as 503 {"detail": reason} with Retry-After."""
+
+    def __init__(self, service: str, reason: str, *, retry_after: int = 30) -> None:
+        super().__init__(503, f"{service}: {reason}")
+        self.retry_after = retry_after
 
 
 class ErrorOut(Schema):
@@ -36,7 +46,18 @@ class PageOut(Schema):
     previous: str | None = Field(description="Absolute URL of the previous page, or null on the first page. 이전 페이지.")
 
 
-def _page_link(request: HttpRequest, page: int) -> str:
+def province_code(value: str, *, parameter: str = "region") -> str:
+    """The code of the 시도 given by code (41000), Korean name (경기도) or English name (gyeonggi-do), or a BadRequest."""
+    provinces = Place.objects.provinces()
+    province = provinces.filter(code=value).first() if value.isdigit() else None
+    province = province or provinces.filter(name=value).first() or provinces.filter(name_en__iexact=value).first()
+    if province is None:
+        raise BadRequest(parameter, f"'{value}' is not a 시도 code or name (e.g. 41000 or 경기도); for a 시군구 use municipality.")
+    return province.code
+
+
+def page_link(request: HttpRequest, page: int) -> str:
+    """Absolute URL of `page` of this request, every other query parameter kept."""
     query = request.GET.copy()
     query["page"] = str(page)
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
@@ -54,7 +75,7 @@ def paginate(request: HttpRequest, queryset, *, page: int, page_size: int) -> di
     start = (page - 1) * page_size
     return {
         "count": count,
-        "next": _page_link(request, page + 1) if page < last_page else None,
-        "previous": _page_link(request, page - 1) if page > 1 else None,
+        "next": page_link(request, page + 1) if page < last_page else None,
+        "previous": page_link(request, page - 1) if page > 1 else None,
         "results": list(queryset[start : start + page_size]),
     }
