@@ -1,5 +1,6 @@
 from .members import Member
 from .pages import HomePage
+from .pii import PiiFlag
 from .places import Place
 
-__all__ = ["HomePage", "Member", "Place"]
+__all__ = ["HomePage", "Member", "PiiFlag", "Place"]
