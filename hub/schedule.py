@@ -3,6 +3,11 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    # Outbox rows left by a failed or missed drain (the search backend was down, the broker lost a message).
+    "search-outbox-drain": {
+        "task": "search.tasks.search_outbox_drain_task",
+        "schedule": 30.0,
+    },
     "broker-prune-processed": {
         "task": "hub.tasks.broker_prune_processed",
         "schedule": crontab(minute="*/30"),

@@ -32,6 +32,7 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ KIWI_MODEL_TYPE = "cong"
 QUERY_MAX_CHARS = 1_000
 # Content longer than this is cut before analysis, so that one huge document cannot stall an indexing worker.
 INDEX_MAX_CHARS = 500_000
+# A query of more words than this is cut: the clauses beyond carry too little to rank on and only slow the query.
+QUERY_MAX_CLAUSES = 10
 # The longest join emitted for a run of nouns: 주민 + 참여 + 예산 → 주민참여예산.
 JOIN_MAX_PARTS = 3
 # A noun Kiwi keeps whole is split into its runner-up analysis only if that scores at most this much worse (log
@@ -91,7 +94,41 @@ def terms(text: str) -> list[str]:
     text = _clean(text)[:INDEX_MAX_CHARS]
     if not text.strip():
         return []
-    return _terms_from_tokens(text, _kiwi_get().tokenize(text))
+    return _analyse(text, _kiwi_get().tokenize(text))[0]
+
+
+def clean_query(text: str) -> str:
+    """A query as the service keeps it: NFKC, no control characters, at most `QUERY_MAX_CHARS` characters."""
+    return _clean(text)[:QUERY_MAX_CHARS].strip()
+
+
+@dataclass(frozen=True)
+class QueryStructure:
+    """A query as the backends match it (search/service.py): one clause per word, any of whose terms satisfies it.
+
+    A clause holds the word's term and the `syn:` id of every synonym phrase the word is part of, so 사물인터넷
+    (clauses 사물|syn:iot, 인터넷|syn:iot) finds a text that only says IoT. Joins of compound parts are boosts.
+    """
+
+    clauses: tuple[tuple[str, ...], ...]
+    joins: tuple[str, ...]
+    synonyms: tuple[str, ...]
+
+
+def query_structure(text: str) -> QueryStructure:
+    text = clean_query(text)
+    if not text:
+        return QueryStructure(clauses=(), joins=(), synonyms=())
+    all_terms, units = _analyse(text, _kiwi_get().tokenize(text))
+    spans = list(_synonym_spans(units))
+    clauses: dict[str, tuple[str, ...]] = {}
+    for index, unit in enumerate(units):
+        covering = tuple(dict.fromkeys(syn for syn, start, end in spans if start <= index < end))
+        clauses[unit] = tuple(dict.fromkeys((*clauses.get(unit, (unit,)), *covering)))
+    unit_set = set(units)
+    joins = tuple(t for t in all_terms if t not in unit_set and not t.startswith(SYNONYM_PREFIX))
+    synonyms = tuple(dict.fromkeys(syn for syn, _start, _end in spans))
+    return QueryStructure(clauses=tuple(clauses.values()), joins=joins, synonyms=synonyms)
 
 
 def query_terms(text: str) -> list[str]:
@@ -171,8 +208,8 @@ def _clean(text: str) -> str:
     return _CONTROL_RE.sub(" ", unicodedata.normalize("NFKC", text or ""))
 
 
-def _terms_from_tokens(text: str, tokens: Iterable[Token]) -> list[str]:
-    """Turn Kiwi's tokens into terms: kept units in order, noun-run parts and joins, then synonym ids."""
+def _analyse(text: str, tokens: Iterable[Token]) -> tuple[list[str], list[str]]:
+    """Turn Kiwi's tokens into terms (kept units in order, noun-run parts and joins, then synonym ids) and units."""
     out: dict[str, None] = {}  # an ordered set
     units: list[str] = []  # the kept terms in text order, parts rather than compounds; synonyms are spelt over these
     run: list[str] = []  # parts of the current run of nouns
@@ -211,9 +248,9 @@ def _terms_from_tokens(text: str, tokens: Iterable[Token]) -> list[str]:
             out[term] = None
             units.append(term)
     _run_flush(run, out)
-    for synonym in _synonyms_in(units):
+    for synonym, _start, _end in _synonym_spans(units):
         out[synonym] = None
-    return list(out)
+    return list(out), units
 
 
 def _term(token: Token) -> str | None:
@@ -272,15 +309,15 @@ def _noun_parts(noun: str) -> tuple[str, ...]:
     return tuple(part for t in tokens for part in _noun_parts(t.form))
 
 
-def _synonyms_in(units: list[str]) -> Iterator[str]:
-    """The canonical terms of every synonym phrase spelt by consecutive units (spacing ignored: 빅 데이터 = 빅데이터)."""
+def _synonym_spans(units: list[str]) -> Iterator[tuple[str, int, int]]:
+    """(canonical term, first unit, end unit) of every synonym phrase spelt by consecutive units (빅 데이터 = 빅데이터)."""
     keys, prefixes = _synonyms()
     for i in range(len(units)):
         spelt = ""
-        for unit in units[i : i + 8]:
+        for j, unit in enumerate(units[i : i + 8], start=i + 1):
             spelt += unit
             if spelt in keys:
-                yield keys[spelt]
+                yield keys[spelt], i, j
             if spelt not in prefixes:
                 break
 
@@ -303,7 +340,7 @@ def _synonyms() -> tuple[dict[str, str], frozenset[str]]:
 
 
 def _units(phrase: str) -> list[str]:
-    """The unit sequence `_terms_from_tokens` spells synonyms over, for one phrase."""
+    """The unit sequence `_analyse` spells synonyms over, for one phrase."""
     text = _clean(phrase)
     units: list[str] = []
     for token in _kiwi_get().tokenize(text):

@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "search"
     label = "hubsearch"
     verbose_name = _("검색")
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the outbox to saves, publishes and deletes)

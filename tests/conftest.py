@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,44 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+# Search backends ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def search_sqlite(settings, tmp_path):
+    """The SQLite-FTS5 backend on a fresh, empty index of its own, for one test."""
+    settings.SEARCH_BACKEND = "sqlite"
+    settings.SEARCH_SQLITE_DIR = tmp_path / "search"
+    settings.SEARCH_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:12]}"
+    yield from _fresh_backend()
+
+
+@pytest.fixture
+def search_elasticsearch(settings, elasticsearch_url):
+    """The Elasticsearch backend on a fresh, empty index of its own (a unique prefix), for one test."""
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = elasticsearch_url
+    settings.SEARCH_INDEX_PREFIX = f"test-{uuid.uuid4().hex[:12]}"
+    yield from _fresh_backend()
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def search_backend(request):
+    """Each test using this runs once per backend: the contract both must keep."""
+    return request.getfixturevalue(f"search_{request.param}")
+
+
+def _fresh_backend():
+    from search.backends import get_backend
+    from search.labels import labels_refresh
+
+    labels_refresh()
+    backend = get_backend()
+    backend.ensure_index()
+    try:
+        yield backend
+    finally:
+        backend.drop()
+        get_backend.cache_clear()

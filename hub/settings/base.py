@@ -147,6 +147,13 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 
 # Search service (the hub's own index; Wagtail's admin search stays on its database backend).
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+# "elasticsearch" (needs ELASTICSEARCH_URL) or "sqlite" (an FTS5 file under SEARCH_SQLITE_DIR, no server).
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "sqlite")
+# Index names start with this, so environments never share an index ("<prefix>-documents").
+SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", default=HUB_ENV)
+SEARCH_SQLITE_DIR = env.path("SEARCH_SQLITE_DIR", default=str(VAR_DIR / "search"))
+# Make every write visible to searches at once (slower bulk writes; for tests and small installs).
+SEARCH_REFRESH_ON_WRITE = env.bool("SEARCH_REFRESH_ON_WRITE", default=False)
 
 # Celery: server-less filesystem transport unless CELERY_BROKER_URL names a broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

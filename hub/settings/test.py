@@ -12,3 +12,5 @@ MEDIA_ROOT = str(VAR_DIR / "test-media")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_DEFAULT_QUEUE = f"{HUB_ENV}-hub"
+SEARCH_SQLITE_DIR = env.path("SEARCH_SQLITE_DIR", default=str(VAR_DIR / "test-search"))
+SEARCH_REFRESH_ON_WRITE = True

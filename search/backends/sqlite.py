@@ -1,0 +1,374 @@
+"""SQLite FTS5 backend: the embedded default, a file of its own next to the database (no server).
+
+The index lives in its own SQLite file, whatever database Django uses, so it behaves like a separate search server:
+`docs` holds each document (its JSON source and the fields filters and facets use), `doc_values` the multi-valued
+fields, and the FTS5 table `fts` the analysed terms (title_terms, body_terms, lessons_terms). Terms come from
+search/analysis.py already normalised; FTS5 only splits them on spaces and punctuation, and every query term is a
+quoted phrase tokenised the same way, so both sides agree. Ranking is FTS5's BM25 with the same field weights as
+Elasticsearch.
+
+"Alias": `<prefix>.current` names the live file. A rebuild fills a new file and swaps the pointer atomically; readers
+that opened the old file finish on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import math
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from .base import (
+    BODY_WEIGHT,
+    FILTER_FIELDS,
+    MULTI_VALUED,
+    SIMILAR_MAX_TERMS,
+    SIMILAR_SECTOR_BOOST,
+    SIMILAR_TECHNOLOGY_BOOST,
+    SUGGEST_TYPE_ORDER,
+    TITLE_WEIGHT,
+    BackendQuery,
+    BackendResult,
+    Deletes,
+    SearchBackend,
+    SearchUnavailable,
+    Upserts,
+    unique_titles,
+)
+
+SCALAR_COLUMNS = ("type", "language", "audience", "region", "municipality", "country", "stage", "year", "published_at", "case_id")
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, source TEXT NOT NULL,
+    {", ".join(f"{c} {'INTEGER' if c in ('year', 'case_id') else 'TEXT'}" for c in SCALAR_COLUMNS)}
+);
+CREATE INDEX IF NOT EXISTS docs_type ON docs(type, published_at);
+CREATE INDEX IF NOT EXISTS docs_published ON docs(published_at);
+CREATE TABLE IF NOT EXISTS doc_values (rowid INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS doc_values_lookup ON doc_values(field, value, rowid);
+CREATE INDEX IF NOT EXISTS doc_values_row ON doc_values(rowid);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title_terms, body_terms, lessons_terms, tokenize = "unicode61 remove_diacritics 0 tokenchars ':._-'", prefix = '1 2 3'
+);
+"""
+BUSY_TIMEOUT_SECONDS = 30
+REBUILD_BATCH = 2_000
+
+
+class SqliteBackend(SearchBackend):
+    name = "sqlite"
+
+    def __init__(self, *, folder: str, prefix: str) -> None:
+        self.folder = Path(folder)
+        self.prefix = prefix
+        self.pointer = self.folder / f"{prefix}.current"
+
+    # Files and connections -------------------------------------------------------------------------------------
+
+    def _live_file(self) -> Path | None:
+        try:
+            return self.folder / self.pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as error:
+            raise SearchUnavailable(f"search index file {path}: {error}") from error
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        path = self._live_file()
+        if path is None or not path.exists():
+            self.ensure_index()
+            path = self._live_file()
+        connection = self._connect(path)
+        try:
+            yield connection
+        except sqlite3.OperationalError as error:
+            raise SearchUnavailable(f"search index: {error}") from error
+        finally:
+            connection.close()
+
+    def _new_file(self) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.prefix}-{time.time_ns()}.sqlite3"
+        connection = self._connect(path)
+        connection.executescript(SCHEMA)
+        connection.close()
+        return path
+
+    def _point_to(self, path: Path) -> None:
+        temporary = self.pointer.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(path.name)
+        os.replace(temporary, self.pointer)
+
+    def ensure_index(self) -> None:
+        live = self._live_file()
+        if live is not None and live.exists():
+            return
+        self._point_to(self._new_file())
+
+    def healthy(self) -> bool:
+        try:
+            with self._db() as db:
+                db.execute("SELECT 1").fetchone()
+            return True
+        except SearchUnavailable:
+            return False
+
+    def drop(self) -> None:
+        live = self._live_file()
+        self.pointer.unlink(missing_ok=True)
+        if live is not None:
+            _remove_database(live)
+
+    # Writing ------------------------------------------------------------------------------------------------------
+
+    def bulk(self, upserts: Upserts, deletes: Deletes) -> None:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for document, version in upserts:
+                    _write(db, document, version)
+                for doc_id, version in deletes:
+                    _delete(db, doc_id, version)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def rebuild(self, documents: Iterable[tuple[dict, int]], *, on_progress: Callable[[int], None] | None = None) -> int:
+        path = self._new_file()
+        db = self._connect(path)
+        count = 0
+        try:
+            db.execute("PRAGMA synchronous=OFF")
+            iterator = iter(documents)
+            while batch := list(itertools.islice(iterator, REBUILD_BATCH)):
+                db.execute("BEGIN")
+                for document, version in batch:
+                    _write(db, document, version, fresh=True)
+                db.execute("COMMIT")
+                count += len(batch)
+                if on_progress:
+                    on_progress(len(batch))
+            db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        finally:
+            db.close()
+        previous = self._live_file()
+        self._point_to(path)
+        if previous is not None and previous != path:
+            _remove_database(previous)
+        return count
+
+    # Reading ------------------------------------------------------------------------------------------------------
+
+    def get(self, doc_id: str) -> dict | None:
+        with self._db() as db:
+            row = db.execute("SELECT source FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def counts_by_type(self) -> dict[str, int]:
+        with self._db() as db:
+            return dict(db.execute("SELECT type, COUNT(*) FROM docs GROUP BY type").fetchall())
+
+    def versions(self) -> dict[str, int]:
+        with self._db() as db:
+            return dict(db.execute("SELECT id, version FROM docs").fetchall())
+
+    def search(self, query: BackendQuery) -> BackendResult:
+        where, params = _filters(query.filters, query.audiences)
+        columns = "{title_terms body_terms lessons_terms}" if query.include_lessons else "{title_terms body_terms}"
+        with self._db() as db:
+            if query.clauses:
+                expression = _match_expression(query.clauses, query.min_match, query.boosts)
+                db.execute(
+                    "CREATE TEMP TABLE hits AS SELECT d.rowid AS rowid, -bm25(fts, ?, ?, ?) AS score, d.published_at AS published_at "
+                    f"FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}",
+                    (TITLE_WEIGHT, BODY_WEIGHT, BODY_WEIGHT, f"{columns} : ({expression})", *params),
+                )
+            else:
+                db.execute(
+                    f"CREATE TEMP TABLE hits AS SELECT d.rowid AS rowid, 0.0 AS score, d.published_at FROM docs d WHERE {where}", params
+                )
+            total = db.execute("SELECT COUNT(*) FROM hits").fetchone()[0]
+            order = (
+                "h.score DESC, h.published_at DESC" if query.sort == "relevance" and query.clauses else "h.published_at DESC, h.score DESC"
+            )
+            rows = db.execute(
+                f"SELECT d.source, h.score FROM hits h JOIN docs d ON d.rowid = h.rowid ORDER BY {order}, d.id LIMIT ? OFFSET ?",
+                (query.size, query.offset),
+            ).fetchall()
+            facets = {name: _facet(db, FILTER_FIELDS[name], size) for name, size in query.facets.items()}
+        return BackendResult(total=total, hits=[(json.loads(source), score) for source, score in rows], facets=facets)
+
+    def similar(self, source: dict, *, audiences: list[str], limit: int) -> list[tuple[dict, float]]:
+        terms = self._distinctive(source)
+        if not terms:
+            return []
+        where, params = _filters({"type": "case"}, audiences)
+        expression = " OR ".join(_phrase(term) for term in terms)
+        sectors, technologies = source.get("sectors") or [], source.get("technologies") or []
+        bonus = (
+            f"{SIMILAR_SECTOR_BOOST} * (SELECT COUNT(*) FROM doc_values v WHERE v.rowid = d.rowid AND v.field = 'sectors' "
+            f"AND v.value IN ({_marks(sectors)})) + {SIMILAR_TECHNOLOGY_BOOST} * (SELECT COUNT(*) FROM doc_values v "
+            f"WHERE v.rowid = d.rowid AND v.field = 'technologies' AND v.value IN ({_marks(technologies)}))"
+        )
+        with self._db() as db:
+            rows = db.execute(
+                f"SELECT d.source, -bm25(fts, ?, ?, 0.0) + {bonus} AS score FROM fts JOIN docs d ON d.rowid = fts.rowid "
+                f"WHERE fts MATCH ? AND {where} AND d.id != ? ORDER BY score DESC, d.id LIMIT ?",
+                (
+                    TITLE_WEIGHT,
+                    BODY_WEIGHT,
+                    *sectors,
+                    *technologies,
+                    "{title_terms body_terms} : (" + expression + ")",
+                    *params,
+                    source["id"],
+                    limit,
+                ),
+            ).fetchall()
+        return [(json.loads(s), score) for s, score in rows]
+
+    def _distinctive(self, source: dict) -> list[str]:
+        """The source's terms that best tell it apart: frequent in it, rare in the index (tf × idf)."""
+        words = source.get("title_terms", "").split() * int(TITLE_WEIGHT) + source.get("body_terms", "").split()
+        if not words:
+            return []
+        frequency: dict[str, int] = {}
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+        with self._db() as db:
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, fts, row)")
+            total = db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] or 1
+            document_frequency = {}
+            candidates = list(frequency)
+            for start in range(0, len(candidates), 500):
+                chunk = candidates[start : start + 500]
+                document_frequency.update(db.execute(f"SELECT term, doc FROM temp.vocab WHERE term IN ({_marks(chunk)})", chunk).fetchall())
+        scored = [
+            (count * _idf(total, document_frequency.get(word, 1)), word) for word, count in frequency.items() if word in document_frequency
+        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [word for _, word in scored[:SIMILAR_MAX_TERMS]]
+
+    def suggest(self, *, complete: list[str], prefix: str, audiences: list[str], limit: int) -> list[dict]:
+        where, params = _filters({}, audiences)
+        parts = [_phrase(term) for term in complete] + [_phrase(prefix) + " *"]
+        expression = "{title_terms} : (" + " AND ".join(parts) + ")"
+        order = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(SUGGEST_TYPE_ORDER))
+        with self._db() as db:
+            rows = db.execute(
+                f"SELECT d.source FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where} "
+                f"ORDER BY CASE d.type {order} ELSE 9 END, bm25(fts, ?, 0.0, 0.0), d.published_at DESC LIMIT ?",
+                (expression, *params, TITLE_WEIGHT, limit * 3),
+            ).fetchall()
+        return unique_titles([json.loads(row[0]) for row in rows], limit)
+
+
+# SQL helpers -----------------------------------------------------------------------------------------------------
+
+
+def _write(db: sqlite3.Connection, document: dict, version: int, *, fresh: bool = False) -> None:
+    if not fresh:
+        row = db.execute("SELECT rowid, version FROM docs WHERE id = ?", (document["id"],)).fetchone()
+        if row and row[1] > version:
+            return  # an older write arriving late
+        if row:
+            _remove_row(db, row[0])
+    values = [document.get(column) for column in SCALAR_COLUMNS]
+    cursor = db.execute(
+        f"INSERT INTO docs (id, version, source, {', '.join(SCALAR_COLUMNS)}) VALUES (?, ?, ?, {_marks(SCALAR_COLUMNS)})",
+        (document["id"], version, json.dumps(document, ensure_ascii=False), *values),
+    )
+    rowid = cursor.lastrowid
+    db.executemany(
+        "INSERT INTO doc_values (rowid, field, value) VALUES (?, ?, ?)",
+        [(rowid, field, value) for field in MULTI_VALUED for value in document.get(field) or ()],
+    )
+    db.execute(
+        "INSERT INTO fts (rowid, title_terms, body_terms, lessons_terms) VALUES (?, ?, ?, ?)",
+        (rowid, document.get("title_terms", ""), document.get("body_terms", ""), document.get("lessons_terms", "")),
+    )
+
+
+def _delete(db: sqlite3.Connection, doc_id: str, version: int) -> None:
+    row = db.execute("SELECT rowid, version FROM docs WHERE id = ?", (doc_id,)).fetchone()
+    if row and row[1] <= version:
+        _remove_row(db, row[0])
+
+
+def _remove_row(db: sqlite3.Connection, rowid: int) -> None:
+    db.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+    db.execute("DELETE FROM doc_values WHERE rowid = ?", (rowid,))
+    db.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+
+
+def _filters(filters: dict, audiences: list[str]) -> tuple[str, list]:
+    clauses, params = [f"d.audience IN ({_marks(audiences)})"], list(audiences)
+    for name, value in filters.items():
+        column = FILTER_FIELDS[name]
+        if column in MULTI_VALUED:
+            clauses.append("EXISTS (SELECT 1 FROM doc_values v WHERE v.rowid = d.rowid AND v.field = ? AND v.value = ?)")
+            params += [column, value]
+        else:
+            clauses.append(f"d.{column} = ?")
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+def _facet(db: sqlite3.Connection, column: str, size: int) -> list[tuple[str, int]]:
+    if column in MULTI_VALUED:
+        sql = (
+            "SELECT v.value, COUNT(*) AS n FROM hits h JOIN doc_values v ON v.rowid = h.rowid AND v.field = ? "
+            "GROUP BY v.value ORDER BY n DESC, v.value LIMIT ?"
+        )
+        rows = db.execute(sql, (column, size)).fetchall()
+    else:
+        sql = (
+            f"SELECT d.{column}, COUNT(*) AS n FROM hits h JOIN docs d ON d.rowid = h.rowid "
+            f"WHERE d.{column} IS NOT NULL AND d.{column} != '' GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?"
+        )
+        rows = db.execute(sql, (size,)).fetchall()
+    return [(str(value), count) for value, count in rows]
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _match_expression(clauses: tuple[tuple[str, ...], ...], min_match: int, boosts: tuple[str, ...]) -> str:
+    """FTS5 has no minimum-should-match: spell it as an OR of the AND of every combination of `min_match` clauses."""
+    alternatives = ["(" + " OR ".join(_phrase(term) for term in clause) + ")" for clause in clauses]
+    if min_match >= len(alternatives):
+        main = " AND ".join(alternatives)
+    else:
+        main = " OR ".join("(" + " AND ".join(combo) + ")" for combo in itertools.combinations(alternatives, min_match))
+    if not boosts:
+        return main
+    # Matching stays `main`; the joins only add to BM25 for the documents that have them.
+    return f"({main}) OR (({main}) AND ({' OR '.join(_phrase(term) for term in boosts)}))"
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values) or "NULL"
+
+
+def _idf(total: int, frequency: int) -> float:
+    return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

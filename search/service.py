@@ -1,0 +1,385 @@
+"""The one search API of the hub (DESIGN.md §4), used by the search page, the JSON API and the digests.
+
+    search(SearchRequest(text="미세먼지", filters=SearchFilters(region="31000")), viewer=request.user) -> SearchResult
+    similar_cases(case, viewer=request.user) -> list[SimilarCase]
+    suggest("스마트횡", viewer=request.user) -> list[Suggestion]
+
+Every call carries the viewer; the backend only ever sees the audiences that viewer may read (`viewer_audiences`),
+so nothing a viewer could not open reaches a page, an API answer or a digest. Query text goes through the same
+analyser as content (search/analysis.py) and reaches the backend as terms only: whatever a user types is text,
+never query syntax. Parameter errors raise `SearchParameterError`; a backend that cannot answer raises
+`SearchUnavailable` (the page shows a friendly message, the API answers 503).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+from dataclasses import dataclass, field, replace
+
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from hub import permissions
+
+from . import analysis
+from .backends import SearchUnavailable, get_backend
+from .backends.base import BackendQuery
+from .highlight import highlight_forms, snippet
+from .labels import facet_labels, label_for
+
+__all__ = [
+    "DOCUMENT_TYPES",
+    "FacetValue",
+    "Hit",
+    "SearchFilters",
+    "SearchParameterError",
+    "SearchRequest",
+    "SearchResult",
+    "SearchUnavailable",
+    "SimilarCase",
+    "Suggestion",
+    "search",
+    "similar_cases",
+    "suggest",
+    "viewer_audiences",
+]
+
+DOCUMENT_TYPES = {
+    "case": _("사례"),
+    "log": _("프로젝트 로그"),
+    "post": _("커뮤니티 글"),
+    "community": _("커뮤니티"),
+    "showcase": _("쇼케이스"),
+}
+SORTS = ("relevance", "newest")
+FACETS = ("region", "municipality", "sector", "technology", "stage", "year", "type", "lang")
+FACET_SIZES = {"region": 20, "municipality": 30, "sector": 20, "technology": 30, "stage": 10, "year": 30, "type": 10, "lang": 5}
+MAX_PAGE_SIZE = 100
+# Deep pages cost the backend more than anyone gains from them (and Elasticsearch caps from + size at 10,000).
+MAX_RESULT_WINDOW = 10_000
+SIMILAR_CANDIDATES = 24
+SIMILAR_MIN_RELATIVE_SCORE = 0.3
+SUGGEST_LIMIT = 8
+
+
+class SearchParameterError(ValueError):
+    """A search parameter the service cannot use; `parameter` names it, `reason` says why (shown as is)."""
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter, self.reason = parameter, reason
+
+
+# Requests --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Facet filters, each one value: codes for places, slugs for vocabularies, a year, a type and a language."""
+
+    region: str = ""  # 시도 code, e.g. 41000
+    municipality: str = ""  # 시군구 code (41110) or foreign city code (FI:Helsinki)
+    sector: str = ""
+    technology: str = ""
+    stage: str = ""
+    type: str = ""  # one of DOCUMENT_TYPES
+    year: int | None = None
+    lang: str = ""  # ko | en
+
+    def active(self) -> dict[str, str | int]:
+        return {name: value for name, value in self.__dict__.items() if value not in ("", None)}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str = ""
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    sort: str = "relevance"  # relevance | newest (an empty text always sorts newest)
+    page: int = 1
+    page_size: int = 20
+
+
+# Results ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str  # "<type>:<pk>", unique in the index
+    type: str
+    key: str  # the case key for cases; "<type>-<pk>" for the rest
+    title: str
+    url: str
+    region: str  # 시도 code or ""
+    municipality: str  # 시군구 or foreign city code, or ""
+    sectors: tuple[str, ...]
+    technologies: tuple[str, ...]
+    stage: str
+    year: int | None
+    language: str
+    published_at: datetime.datetime | None
+    snippet: str  # safe HTML: escaped text with <mark> around matched words
+    score: float
+    source: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def type_label(self) -> str:
+        return str(DOCUMENT_TYPES.get(self.type, self.type))
+
+    @property
+    def region_label(self) -> str:
+        return label_for("region", self.region) if self.region else ""
+
+    @property
+    def municipality_label(self) -> str:
+        return label_for("municipality", self.municipality) if self.municipality else ""
+
+    @property
+    def sector_labels(self) -> list[str]:
+        return [label_for("sector", slug) for slug in self.sectors]
+
+    @property
+    def technology_labels(self) -> list[str]:
+        return [label_for("technology", slug) for slug in self.technologies]
+
+    @property
+    def stage_label(self) -> str:
+        return label_for("stage", self.stage) if self.stage else ""
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+    @cached_property
+    def page_count(self) -> int:
+        reachable = min(self.total, MAX_RESULT_WINDOW)
+        return max(1, math.ceil(reachable / self.request.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.request.page < self.page_count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.request.page > 1
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    hit: Hit
+    same_region: bool
+    shared_sectors: tuple[str, ...]
+    shared_technologies: tuple[str, ...]
+    shared_terms: tuple[str, ...]  # a few distinctive words both cases use
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why this case is similar, for people: "분야: 환경", "기술: IoT, AI", "공통 주제어: 미세먼지, 측정망"."""
+        reasons = []
+        if self.shared_sectors:
+            reasons.append(f"{_('분야')}: {', '.join(label_for('sector', s) for s in self.shared_sectors)}")
+        if self.shared_technologies:
+            reasons.append(f"{_('기술')}: {', '.join(label_for('technology', t) for t in self.shared_technologies)}")
+        if self.shared_terms:
+            reasons.append(f"{_('공통 주제어')}: {', '.join(self.shared_terms)}")
+        return reasons
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    type: str
+    url: str
+
+
+# The API ----------------------------------------------------------------------------------------------------------
+
+
+def search(request: SearchRequest, *, viewer) -> SearchResult:
+    """One page of what `viewer` may read that matches `request`, with facet counts over all of it."""
+    request = _validated(request)
+    compiled = compile_text(request.text)
+    if request.text and not compiled.clauses:
+        # Only punctuation, operators or stop words ("*:*", "the"): nothing to match, and never "everything".
+        return SearchResult(request=request, total=0, hits=[], facets={name: [] for name in FACETS})
+    sort = request.sort if compiled.clauses else "newest"
+    query = BackendQuery(
+        clauses=compiled.clauses,
+        min_match=compiled.min_match,
+        boosts=compiled.boosts,
+        filters=request.filters.active(),
+        audiences=viewer_audiences(viewer),
+        include_lessons=permissions.can_read_members_only(viewer),
+        sort=sort,
+        offset=(request.page - 1) * request.page_size,
+        size=request.page_size,
+        facets=FACET_SIZES,
+    )
+    raw = get_backend().search(query)
+    forms = highlight_forms(compiled)
+    hits = [_hit(source, score, forms) for source, score in raw.hits]
+    return SearchResult(request=request, total=raw.total, hits=hits, facets=facet_labels(raw.facets))
+
+
+def similar_cases(case, *, viewer, limit: int = 5) -> list[SimilarCase]:
+    """The published cases most like `case` that `viewer` may read; cases of other regions first, then the rest."""
+    audiences = viewer_audiences(viewer)
+    backend = get_backend()
+    source = backend.get(f"case:{case.pk}")
+    if source is None:
+        return []
+    candidates = backend.similar(source, audiences=audiences, limit=SIMILAR_CANDIDATES)
+    if candidates:
+        # A case sharing one stray word is not similar: keep those within reach of the best match.
+        best = candidates[0][1]
+        candidates = [(hit, score) for hit, score in candidates if score >= best * SIMILAR_MIN_RELATIVE_SCORE]
+    source_terms = _distinctive_terms(source)
+    similar = [_similar(source, source_terms, hit_source, score) for hit_source, score in candidates]
+    # Stable: within each group the backend's similarity order stands.
+    similar.sort(key=lambda s: s.same_region)
+    return similar[:limit]
+
+
+def suggest(text: str, *, viewer, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
+    """Titles for the search box as the user types: every finished word matches, the last one as a prefix."""
+    *complete, prefix = analysis.prefix_terms(text) or [""]
+    if not prefix:
+        return []
+    sources = get_backend().suggest(complete=complete, prefix=prefix, audiences=viewer_audiences(viewer), limit=limit)
+    return [Suggestion(text=s["title"], type=s["type"], url=s["url"]) for s in sources]
+
+
+def viewer_audiences(viewer) -> list[str]:
+    """The audience values of index documents this viewer may read (see search/documents.py for who gets which)."""
+    from communities.models import CommunityPage, Membership
+
+    if not permissions.can_read_members_only(viewer):
+        return ["public"]
+    if permissions.is_curator(viewer):
+        communities = CommunityPage.objects.values_list("pk", flat=True)
+    else:
+        communities = Membership.objects.active().filter(user=viewer).values_list("community_id", flat=True)
+    return ["public", "members", *(f"community:{pk}" for pk in communities)]
+
+
+# Query text -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledText:
+    """What the backends match: each clause is satisfied by any of its terms; `min_match` clauses must be."""
+
+    clauses: tuple[tuple[str, ...], ...]
+    min_match: int
+    boosts: tuple[str, ...]  # compound joins: they raise the score of exact compounds, they are never required
+    synonyms: tuple[str, ...]
+
+
+def compile_text(text: str) -> CompiledText:
+    structure = analysis.query_structure(text)
+    clauses = structure.clauses[: analysis.QUERY_MAX_CLAUSES]
+    return CompiledText(clauses=clauses, min_match=required_clauses(len(clauses)), boosts=structure.joins, synonyms=structure.synonyms)
+
+
+def required_clauses(count: int) -> int:
+    """Short queries need every word; longer ones three in four, so one stray word does not empty the page."""
+    return count if count <= 3 else math.ceil(count * 0.75)
+
+
+# Internals --------------------------------------------------------------------------------------------------------
+
+
+def _validated(request: SearchRequest) -> SearchRequest:
+    from .labels import known_value
+
+    if request.sort not in SORTS:
+        raise SearchParameterError("sort", f"'{request.sort}' is not one of {', '.join(SORTS)}.")
+    if request.page < 1:
+        raise SearchParameterError("page", "must be 1 or more.")
+    if not 1 <= request.page_size <= MAX_PAGE_SIZE:
+        raise SearchParameterError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}.")
+    if request.page * request.page_size > MAX_RESULT_WINDOW:
+        raise SearchParameterError("page", f"results are available up to the {MAX_RESULT_WINDOW:,}th; narrow the search with filters.")
+    filters = request.filters
+    for name, value in filters.active().items():
+        if name == "year":
+            if not 1900 <= int(value) <= 2100:
+                raise SearchParameterError("year", f"'{value}' is not a year between 1900 and 2100.")
+            continue
+        if not known_value(name, str(value)):
+            raise SearchParameterError(name, f"unknown {name} '{value}'.")
+    return replace(request, text=analysis.clean_query(request.text))
+
+
+def _hit(source: dict, score: float, forms: tuple[str, ...]) -> Hit:
+    published = source.get("published_at")
+    return Hit(
+        id=source["id"],
+        type=source["type"],
+        key=source["key"],
+        title=source["title"],
+        url=source["url"],
+        region=source.get("region") or "",
+        municipality=source.get("municipality") or "",
+        sectors=tuple(source.get("sectors") or ()),
+        technologies=tuple(source.get("technologies") or ()),
+        stage=source.get("stage") or "",
+        year=source.get("year"),
+        language=source.get("language") or "",
+        published_at=datetime.datetime.fromisoformat(published) if published else None,
+        snippet=snippet(source.get("summary", ""), source.get("body", ""), forms),
+        score=round(float(score or 0.0), 4),
+        source=source,
+    )
+
+
+def _distinctive_terms(source: dict) -> list[str]:
+    """The source's words worth naming as a shared topic: nouns of two or more letters (no verbs, synonym ids,
+    numbers or place names: sharing 광역시 says nothing about a project)."""
+    words = source.get("title_terms", "").split() + source.get("body_terms", "").split()
+    return [
+        w
+        for w in dict.fromkeys(words)
+        if len(w) >= 2
+        and not w.startswith(analysis.SYNONYM_PREFIX)
+        and not w.isdigit()
+        and not w.endswith("다")
+        and w not in _place_words()
+    ]
+
+
+@functools.cache
+def _place_words() -> frozenset[str]:
+    from hub.models import Place
+
+    words = set()
+    for name, name_en in Place.objects.values_list("name", "name_en"):
+        words.update(analysis.terms(f"{name} {name_en}"))
+    return frozenset(words) | {"광역시", "특별시", "특별자치도", "특별자치시"}
+
+
+def _similar(source: dict, source_terms: list[str], other: dict, score: float) -> SimilarCase:
+    other_terms = set(other.get("title_terms", "").split()) | set(other.get("body_terms", "").split())
+    shared_terms = [t for t in source_terms if t in other_terms]
+    # Title words first: they say what a project is about.
+    title_terms = set(source.get("title_terms", "").split())
+    shared_terms.sort(key=lambda t: (t not in title_terms, -len(t)))
+    return SimilarCase(
+        hit=_hit(other, score, ()),
+        same_region=bool(source.get("region")) and other.get("region") == source.get("region"),
+        shared_sectors=tuple(s for s in other.get("sectors", []) if s in source.get("sectors", [])),
+        shared_technologies=tuple(t for t in other.get("technologies", []) if t in source.get("technologies", [])),
+        shared_terms=tuple(shared_terms[:4]),
+    )
