@@ -3,6 +3,7 @@
 #   scripts/elasticsearch.sh fetch          download and unpack the newest 8.x release (cached); print its folder
 #   scripts/elasticsearch.sh start <dir>    start a node whose config, data and logs live in <dir>; print its URL
 #   scripts/elasticsearch.sh stop <dir>     stop that node
+#   scripts/elasticsearch.sh resume <dir>   start a stopped node again with its config and data (same port)
 # `make test` calls it through services_start_elasticsearch (scripts/services.sh); a bare `pytest` through the
 # `elasticsearch_url` fixture (tests/conftest.py). The distribution is org.elasticsearch.distribution.integ-test-zip:
 # the server with only the modules apm, transport-netty4, x-pack-core and x-pack-security (so no analysis-common,
@@ -68,9 +69,8 @@ free_port() {
 }
 
 start() {
-    local dir=${1:?usage: elasticsearch.sh start <dir>} home version java_home port transport url deadline health
+    local dir=${1:?usage: elasticsearch.sh start <dir>} home java_home port transport
     home=$(fetch)
-    version=${home##*/elasticsearch-}
     java_home=${ES_JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
@@ -107,6 +107,16 @@ EOF
     # Not the linked distribution: its files are the cache's own.
     [ "$(id -u)" -ne 0 ] || chown -R "$NODE_USER" "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
 
+    echo "$home" >"$dir/home-path"
+    launch "$dir" "$home" "$java_home"
+}
+
+# Start the node configured in <dir> and wait until it is healthy; print its URL.
+launch() {
+    local dir=$1 home=$2 java_home=$3 version port url deadline health
+    # The distribution may be linked into <dir>/home, so its folder name does not say the version; the server jar does.
+    version=$(ls "$home/lib" | sed -n 's/^elasticsearch-\([0-9][0-9.]*\)\.jar$/\1/p' | head -1)
+    port=$(sed -n 's/^http.port: //p' "$dir/config/elasticsearch.yml")
     log "starting Elasticsearch $version on 127.0.0.1:$port (Java $("$java_home/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p'))"
     # From logs/: jvm.options writes gc.log, heap dumps and hs_err files to the working folder.
     (cd "$dir/logs" && as_node_user env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$dir/config" ES_TMPDIR="$dir/tmp" \
@@ -130,6 +140,14 @@ EOF
     echo "$url"
 }
 
+# Start a node stopped with `stop` again, keeping its data: what a restart after an outage looks like.
+resume() {
+    local dir=${1:?usage: elasticsearch.sh resume <dir>} java_home
+    [ -f "$dir/home-path" ] || fail "no node was started in $dir"
+    java_home=${ES_JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+    launch "$dir" "$(cat "$dir/home-path")" "$java_home"
+}
+
 stop() {
     local dir=${1:?usage: elasticsearch.sh stop <dir>} pid
     pid=$(cat "$dir/logs/node.pid" 2>/dev/null) || return 0
@@ -142,6 +160,7 @@ stop() {
 case "${1:-}" in
     fetch) fetch ;;
     start) start "${2:-}" ;;
+    resume) resume "${2:-}" ;;
     stop) stop "${2:-}" ;;
-    *) echo "usage: $0 fetch | start <dir> | stop <dir>" >&2; exit 2 ;;
+    *) echo "usage: $0 fetch | start <dir> | stop <dir> | resume <dir>" >&2; exit 2 ;;
 esac
