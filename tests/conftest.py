@@ -11,8 +11,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.db import connections
 
+from hub.celery import app
 from hub.services import site_structure_ensure
 
 
@@ -69,6 +71,20 @@ def elasticsearch_url():
             yield started.stdout.strip()
         finally:
             subprocess.run([script, "stop", folder], check=False)
+
+
+@pytest.fixture
+def redis_worker(redis_url):
+    """A real worker consuming from a real Redis broker, in a thread of this process (so it shares the test database)."""
+    previous = app.conf.broker_url
+    app.conf.broker_url = redis_url
+    app._pool = None
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        app.conf.broker_url = previous
+        app._pool = None
 
 
 @pytest.fixture

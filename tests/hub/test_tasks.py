@@ -3,25 +3,9 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from hub.celery import app
 from hub.services import member_approve, member_register
 from tests.factories import make_user, place
-
-
-@pytest.fixture
-def redis_worker(redis_url):
-    """A real worker consuming from a real Redis broker, in a thread of this process (so it shares the test database)."""
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis_url
-    app._pool = None
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.broker_url = previous
-        app._pool = None
 
 
 @pytest.fixture
