@@ -10,6 +10,8 @@ mkdir -p var/log
 
 python manage.py migrate --noinput
 python manage.py load_demo | tee var/log/demo.txt
+# The search index (SQLite FTS5 under var/search/): rebuilt from the database, so it always matches it.
+python manage.py search_reindex
 
 celery -A hub worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
 worker=$!

@@ -30,7 +30,16 @@ CHROMIUM = "/usr/bin/chromium"
 SERVER_START_TIMEOUT = 60
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 # Variables of the outer test run that `make run` would not have; the server gets its own instead.
-HUB_VARIABLES = ("DATABASE_URL", "EMAIL_URL", "CELERY_BROKER_URL", "ELASTICSEARCH_URL", "DJANGO_SETTINGS_MODULE", "HUB_ENV")
+HUB_VARIABLES = (
+    "DATABASE_URL",
+    "EMAIL_URL",
+    "CELERY_BROKER_URL",
+    "ELASTICSEARCH_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "HUB_ENV",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_PREFIX",
+)
 
 
 # The site ---------------------------------------------------------------------------------------------------------
@@ -74,6 +83,7 @@ def _server_environment(folder: Path, database_url: str, base_url: str) -> dict[
         STATIC_ROOT=str(folder / "static"),
         CELERY_BROKER_FOLDER=str(folder / "broker"),
         EMAIL_FILE_PATH=str(folder / "mail"),
+        SEARCH_SQLITE_DIR=str(folder / "search"),
         CELERY_TASK_ALWAYS_EAGER="true",
         HUB_BASE_URL=base_url,
         PYTHONUNBUFFERED="1",
@@ -118,6 +128,7 @@ def hub_server():
         environment = _server_environment(folder, database_url, base_url)
         _manage("migrate", "--noinput", environment=environment)
         _manage("load_demo", environment=environment)
+        _manage("search_reindex", "--no-progress", environment=environment)
         log = folder / "server.log"
         with log.open("w") as output:
             server = subprocess.Popen(
