@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 from cases.api import router as cases_router
 from hub.api_paging import ServiceUnavailable
 from hub.api_places import router as places_router
+from search.api import router as search_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -44,3 +45,4 @@ def service_unavailable(request, exc: ServiceUnavailable):
 
 api.add_router("/", cases_router)
 api.add_router("/", places_router)
+api.add_router("/", search_router)
