@@ -145,7 +145,7 @@ COMMON_ERRORS = {400: ErrorOut, 503: ErrorOut}
     summary="Search · 검색",
     description=(
         "Cases, project logs, community posts, communities and showcases the caller may read, with highlights and facets. "
-        f"Results are reachable up to the {MAX_RESULT_WINDOW:,}th; unknown filter values answer 400."
+        f"Results are reachable up to the {MAX_RESULT_WINDOW:,}th; unknown filter values and pages past the last answer 400."
     ),
 )
 def search(request: HttpRequest, params: Query[SearchParams]):
