@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hub.pii_guard import OVERRIDE_FIELD, pii_override_form_field
+
 from .models import ProjectLogEntry, Stage
 
 
@@ -14,9 +16,12 @@ class ProjectLogEntryForm(forms.ModelForm):
         }
         help_texts = {"body": _("Markdown을 쓸 수 있습니다."), "new_stage": _("'단계 변경'일 때 사례의 단계를 이 값으로 바꿉니다.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pii_override: bool = False, **kwargs):
+        """`pii_override`: offer the curator's field for publishing despite a PII warning."""
         super().__init__(*args, **kwargs)
         self.fields["new_stage"].queryset = Stage.objects.all()
+        if pii_override:
+            self.fields[OVERRIDE_FIELD] = pii_override_form_field()
 
     def clean(self):
         cleaned = super().clean()

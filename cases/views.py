@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from hub import permissions
+from hub.pii_guard import PiiBlocked, pii_blocked_record
 
 from . import selectors, services
 from .forms import ProjectLogEntryForm
@@ -22,11 +23,16 @@ def _require_case_manager(request, case):
 def log_entry_create_view(request, *, case):
     if (denied := _require_case_manager(request, case)) is not None:
         return denied
-    form = ProjectLogEntryForm(request.POST or None)
+    form = ProjectLogEntryForm(request.POST or None, pii_override=permissions.is_curator(request.user))
     if request.method == "POST" and form.is_valid():
-        entry = services.log_entry_create(case=case, author=request.user, **form.cleaned_data)
-        messages.success(request, _("프로젝트 로그를 남겼습니다."))
-        return redirect(f"{case.url}#log-{entry.pk}")
+        try:
+            entry = services.log_entry_create(case=case, author=request.user, **form.cleaned_data)
+        except PiiBlocked as blocked:
+            pii_blocked_record(blocked=blocked, user=request.user, target=case, subject=form.cleaned_data["title"])
+            form.add_error(None, blocked)
+        else:
+            messages.success(request, _("프로젝트 로그를 남겼습니다."))
+            return redirect(f"{case.url}#log-{entry.pk}")
     return render(request, "cases/log_entry_form.html", {"form": form, "case": case, "page": case})
 
 
@@ -36,11 +42,16 @@ def log_entry_edit_view(request, *, case, entry_id: int):
         return denied
     if not entry.can_edit(request.user):
         raise PermissionDenied(_("직접 쓴 로그만 고칠 수 있습니다."))
-    form = ProjectLogEntryForm(request.POST or None, instance=entry)
+    form = ProjectLogEntryForm(request.POST or None, instance=entry, pii_override=permissions.is_curator(request.user))
     if request.method == "POST" and form.is_valid():
-        services.log_entry_update(entry=entry, **form.cleaned_data)
-        messages.success(request, _("로그를 고쳤습니다."))
-        return redirect(f"{case.url}#log-{entry.pk}")
+        try:
+            services.log_entry_update(entry=entry, by=request.user, **form.cleaned_data)
+        except PiiBlocked as blocked:
+            pii_blocked_record(blocked=blocked, user=request.user, target=entry, subject=form.cleaned_data["title"])
+            form.add_error(None, blocked)
+        else:
+            messages.success(request, _("로그를 고쳤습니다."))
+            return redirect(f"{case.url}#log-{entry.pk}")
     return render(request, "cases/log_entry_form.html", {"form": form, "case": case, "entry": entry, "page": case})
 
 

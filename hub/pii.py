@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 RRN, MOBILE, LANDLINE, EMAIL = "rrn", "mobile", "landline", "email"
@@ -192,15 +193,15 @@ def _rrn_findings(text: str, folded: str) -> list[PiiFinding]:
 # Phone numbers -------------------------------------------------------------------
 
 _MOBILE_PATTERN = re.compile(
-    r"(?<!\d)(?:(?P<intl>\+82[-. ]?(?:\(0\)|0)?)|0)(?P<prefix>1[016789])(?P<s1>[-. ]?)(?P<mid>[1-9]\d{2,3})(?P=s1)(?P<last>\d{4})(?!\d)"
+    r"(?<!\d)(?:(?P<intl>\+82[-. ]?(?:\(0\)|0)?)|0)(?P<prefix>1[016789])(?P<s1> ?[-.] ?| |)(?P<mid>[1-9]\d{2,3})(?P=s1)(?P<last>\d{4})(?!\d)"
 )
 _AREA = r"2|[3-6][1-5]|70"
 _LANDLINE_PATTERN = re.compile(
     r"(?<!\d)(?:"
-    rf"\+82[-. ]?(?P<iarea>{_AREA})(?P<is1>[-. ])"
-    rf"|\((?P<parea>0(?:{_AREA}))\)\s?"
-    rf"|(?P<area>0(?:{_AREA}))(?:\)\s?|(?P<s1>[-. ]))"
-    r")(?P<mid>[2-9]\d{2,3})(?P<s2>[-. ])(?P<last>\d{4})(?!\d)"
+    rf"\+82[-. ]?(?P<iarea>{_AREA})(?P<is1> ?[-.] ?| )"
+    rf"|\((?P<parea>0(?:{_AREA}))\) ?"
+    rf"|(?P<area>0(?:{_AREA}))(?:\) ?|(?P<s1> ?[-.] ?| ))"
+    r")(?P<mid>[2-9]\d{2,3})(?P<s2> ?[-.] ?| )(?P<last>\d{4})(?!\d)"
 )
 
 
@@ -226,7 +227,7 @@ def _landline_findings(text: str, folded: str) -> list[PiiFinding]:
     for match in _LANDLINE_PATTERN.finditer(folded):
         start, end = match.span()
         first_sep = match["s1"] or match["is1"]
-        if first_sep and first_sep != match["s2"]:
+        if first_sep and first_sep.strip() != match["s2"].strip():
             continue  # "02-2024.0315" mixes separators: not written as a phone number
         if not _phone_ok(folded, start, end):
             continue
@@ -284,7 +285,7 @@ def pii_scan_text(text: str) -> list[PiiFinding]:
 # Masking -----------------------------------------------------------------------
 
 _PHONE_PARTS = re.compile(
-    r"(?P<head>\+82[-. ]?(?:\(0\)|0)?\d{1,2}|\(?0\d{1,2}\)?)(?P<sep1>[-. )]*\s?)(?P<mid>\d{3,4})(?P<sep2>[-. ]?)(?P<last>\d{4})"
+    r"(?P<head>\+82[-. ]?(?:\(0\)|0)?\d{1,2}|\(?0\d{1,2}\)?)(?P<sep1>[-. )]*)(?P<mid>\d{3,4})(?P<sep2>[-. ]*)(?P<last>\d{4})"
 )
 
 
@@ -304,3 +305,47 @@ def pii_mask(finding: PiiFinding) -> str:
         return re.sub(r"\d(?=\d{4})", "*", text)
     mid_start, mid_end = parts.span("mid")
     return text[:mid_start] + "*" * (mid_end - mid_start) + text[mid_end:]
+
+
+# Scoring -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PiiScore:
+    """Precision and recall over labelled texts: a finding counts when its type and exact text are expected."""
+
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    misses: list[dict]  # {"text", "missing": [...], "unexpected": [...]} for every text scored wrongly
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        expected = self.true_positives + self.false_negatives
+        return self.true_positives / expected if expected else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def pii_score(items) -> PiiScore:
+    """`items`: dicts with `text` and `expected` (a list of {"type", "text"}), as in tests/data/pii_corpus.json."""
+    tp = fp = fn = 0
+    misses = []
+    for item in items:
+        found = Counter((f.type, f.text) for f in pii_scan_text(item["text"]))
+        expected = Counter((e["type"], e["text"]) for e in item["expected"])
+        missing, unexpected = expected - found, found - expected
+        tp += sum((found & expected).values())
+        fp += sum(unexpected.values())
+        fn += sum(missing.values())
+        if missing or unexpected:
+            misses.append({"text": item["text"], "missing": sorted(missing), "unexpected": sorted(unexpected)})
+    return PiiScore(tp, fp, fn, misses)
