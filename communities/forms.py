@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hub.pii_guard import OVERRIDE_FIELD, pii_override_form_field
+
 from .models import CommunityPost
 from .services import HIDDEN_REASON_MAX_CHARS, POST_BODY_MAX_CHARS
 
@@ -16,12 +18,15 @@ class PostForm(forms.Form):
         help_text=_("Markdown을 쓸 수 있습니다."),
     )
 
-    def __init__(self, *args, reply: bool = False, **kwargs):
+    def __init__(self, *args, reply: bool = False, pii_override: bool = False, **kwargs):
+        """`pii_override`: offer the curator's field for publishing despite a PII warning."""
         super().__init__(*args, **kwargs)
         if reply:
             del self.fields["title"]
             self.fields["body"].label = _("댓글")
             self.fields["body"].widget.attrs["rows"] = 4
+        if pii_override:
+            self.fields[OVERRIDE_FIELD] = pii_override_form_field()
 
 
 class HideForm(forms.Form):

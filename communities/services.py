@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.pii_guard import PiiFieldFinding, pii_guard, pii_override_record
+
 from .models import CommunityPage, CommunityPost, Membership
 
 POST_TITLE_MAX_CHARS = CommunityPost._meta.get_field("title").max_length
@@ -95,6 +97,16 @@ def _clean_post(*, title: str, body: str, is_reply: bool) -> tuple[str, str]:
     return title, body
 
 
+def _post_pii_guard(*, title: str, body: str, user, override_reason: str) -> list[PiiFieldFinding]:
+    """Raises PiiBlocked when the post holds personal data (unless a curator overrides); see hub/pii_guard.py."""
+    return pii_guard(fields={_("제목"): title, _("내용"): body}, user=user, override_reason=override_reason)
+
+
+def post_pii_subject(*, title: str, parent: CommunityPost | None) -> str:
+    """How a post is named in the curators' PII list: its title, or for a reply the topic it answers."""
+    return title if parent is None else _("‘%(title)s’에 단 댓글") % {"title": parent.title}
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -104,6 +116,7 @@ def post_create(
     body: str,
     parent: CommunityPost | None = None,
     created_at: datetime.datetime | None = None,
+    pii_override_reason: str = "",
 ) -> CommunityPost:
     """A topic (no parent) or a reply to a shown topic of the same community."""
     if parent is not None:
@@ -114,15 +127,24 @@ def post_create(
         if parent.is_hidden:
             raise CommunityError(_("숨김 처리된 글에는 댓글을 달 수 없습니다."), code="hidden_parent")
     title, body = _clean_post(title=title, body=body, is_reply=parent is not None)
-    return CommunityPost.objects.create(
+    overridden = _post_pii_guard(title=title, body=body, user=author, override_reason=pii_override_reason)
+    post = CommunityPost.objects.create(
         community=community, author=author, title=title, body=body, parent=parent, created_at=created_at or timezone.now()
     )
+    subject = post_pii_subject(title=title, parent=parent)
+    pii_override_record(findings=overridden, user=author, target=post, subject=subject, reason=pii_override_reason)
+    return post
 
 
 @transaction.atomic
-def post_update(*, post: CommunityPost, title: str = "", body: str) -> CommunityPost:
-    post.title, post.body = _clean_post(title=title, body=body, is_reply=post.parent_id is not None)
+def post_update(*, post: CommunityPost, title: str = "", body: str, by=None, pii_override_reason: str = "") -> CommunityPost:
+    """`by` is who edits; only a curator's `pii_override_reason` lets personal data through."""
+    title, body = _clean_post(title=title, body=body, is_reply=post.parent_id is not None)
+    overridden = _post_pii_guard(title=title, body=body, user=by, override_reason=pii_override_reason)
+    post.title, post.body = title, body
     post.save(update_fields=["title", "body", "updated_at"])
+    subject = post_pii_subject(title=title, parent=post.parent)
+    pii_override_record(findings=overridden, user=by, target=post, subject=subject, reason=pii_override_reason)
     return post
 
 

@@ -9,6 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hub.permissions import is_curator
+from hub.pii_guard import PiiBlocked, pii_blocked_record
+
 from . import selectors, services
 from .forms import HideForm, PostForm
 from .models import CommunityPost, Membership
@@ -142,12 +145,15 @@ def post_create_view(request, *, community):
     viewer = community_viewer(request.user, community)
     if not viewer.can_post:
         raise PermissionDenied(viewer.post_refusal)
-    form = PostForm(request.POST or None)
+    form = PostForm(request.POST or None, pii_override=is_curator(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(community=community, author=request.user, **form.cleaned_data)
         except services.CommunityError as error:
             form.add_error(None, error)
+        except PiiBlocked as blocked:
+            pii_blocked_record(blocked=blocked, user=request.user, target=community, subject=form.cleaned_data.get("title", ""))
+            form.add_error(None, blocked)
         else:
             messages.success(request, _("글을 올렸습니다."))
             return redirect(_post_url(community.get_url(request), post))
@@ -168,15 +174,25 @@ def post_detail_view(request, *, community, post_id: int):
     topic = selectors.topic_with_replies(viewer=viewer, post_id=post.pk)
     if topic is None:
         raise Http404(_("글을 찾을 수 없습니다."))
-    form = PostForm(request.POST or None, reply=True, auto_id="id_reply_%s")
+    form = PostForm(request.POST or None, reply=True, auto_id="id_reply_%s", pii_override=is_curator(request.user))
     if request.method == "POST":
         if not viewer.can_post:
             raise PermissionDenied(viewer.post_refusal)
         if form.is_valid():
             try:
-                reply = services.post_create(community=community, author=request.user, body=form.cleaned_data["body"], parent=topic)
+                reply = services.post_create(
+                    community=community,
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    parent=topic,
+                    pii_override_reason=form.cleaned_data.get("pii_override_reason", ""),
+                )
             except services.CommunityError as error:
                 form.add_error(None, error)
+            except PiiBlocked as blocked:
+                subject = services.post_pii_subject(title="", parent=topic)
+                pii_blocked_record(blocked=blocked, user=request.user, target=topic, subject=subject)
+                form.add_error(None, blocked)
             else:
                 messages.success(request, _("댓글을 달았습니다."))
                 return _back(request, _post_url(community_url, reply))
@@ -198,12 +214,25 @@ def post_edit_view(request, *, community, post_id: int):
         return _login(request, community)
     post, viewer = _editable_post(request, community, post_id)
     is_reply = post.parent_id is not None
-    form = PostForm(request.POST or None, reply=is_reply, initial={"title": post.title, "body": post.body})
+    form = PostForm(
+        request.POST or None, reply=is_reply, initial={"title": post.title, "body": post.body}, pii_override=is_curator(request.user)
+    )
     if request.method == "POST" and form.is_valid():
+        title = form.cleaned_data.get("title", "")
         try:
-            services.post_update(post=post, title=form.cleaned_data.get("title", ""), body=form.cleaned_data["body"])
+            services.post_update(
+                post=post,
+                title=title,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                pii_override_reason=form.cleaned_data.get("pii_override_reason", ""),
+            )
         except services.CommunityError as error:
             form.add_error(None, error)
+        except PiiBlocked as blocked:
+            subject = services.post_pii_subject(title=title, parent=post.parent)
+            pii_blocked_record(blocked=blocked, user=request.user, target=post, subject=subject)
+            form.add_error(None, blocked)
         else:
             messages.success(request, _("글을 고쳤습니다."))
             return redirect(_post_url(community.get_url(request), post))
