@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from hub import views
+from hub import pii_views, views
 from hub.forms import EmailAuthenticationForm
 
 app_name = "hub"
@@ -18,5 +18,6 @@ urlpatterns = [
     path("signup/", views.signup_view, name="signup"),
     path("settings/", views.settings_view, name="settings"),
     path("approvals/", views.approvals_view, name="approvals"),
+    path("pii/", pii_views.pii_flags_view, name="pii_flags"),
     path("members/<int:user_id>/", views.profile_view, name="profile"),
 ]

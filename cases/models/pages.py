@@ -166,6 +166,7 @@ class CaseStudyPage(RoutablePageMixin, Page):
         MultiFieldPanel([FieldPanel("lessons"), FieldPanel("lessons_visibility")], heading=_("교훈과 실패")),
         MultiFieldPanel([FieldPanel("contact_name"), FieldPanel("contact_email"), FieldPanel("contact_phone")], heading=_("연락처")),
         FieldPanel("hero_image"),
+        FieldPanel("pii_override_reason"),  # declared on CaseStudyPageForm, shown to curators only
     ]
 
     search_fields = [
