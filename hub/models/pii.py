@@ -42,7 +42,3 @@ class PiiFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()}: {self.subject}"
-
-    @property
-    def finding_types(self) -> list[str]:
-        return sorted({f["type"] for f in self.findings})

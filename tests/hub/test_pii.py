@@ -436,10 +436,13 @@ def test_curators_see_the_flags_with_links_others_get_403(client, official, cura
     for user in (official, member):
         client.force_login(user)
         assert client.get(url).status_code == 403
+    client.force_login(official)
+    assert f'"{url}"' not in client.get("/admin/").content.decode()  # no menu entry for officials
     client.logout()
     assert client.get(url).status_code == 302
 
     client.force_login(curator)
+    assert f'"{url}"' in client.get("/admin/").content.decode()  # the admin menu leads there
     page = client.get(url).content.decode()
     assert f'href="/admin/pages/{case.pk}/edit/"' in page and f'href="{community.url}"' in page
     assert PHONE_MASKED in page and PHONE not in page and "mi*******@naver.com" in page
