@@ -74,6 +74,10 @@ ENGLISH_STOP_WORDS = frozenset(
 )
 # Acronyms (IT, ITS, GIS) are neither stop words nor stemmed: "ITS" is not "its", and "IT" is not "its" stemmed.
 ACRONYM_MAX_CHARS = 5
+# ...except the capitalised words people type as query operators or headline words: "foo AND bar" is "foo and bar".
+NOT_ACRONYMS = frozenset({"A", "AN", "AND", "OR", "NOT", "THE", "OF", "TO", "IN", "ON", "FOR", "BY", "WITH"})
+# Kiwi reads a Latin word before a full stop as a possible abbreviation ("study." → "st" + "udy."): part them.
+_LATIN_PUNCTUATION_RE = re.compile(r"(?<=[A-Za-z])(?=[.!?,;:])")
 # C0/C1 controls, zero-width and bidi formatting characters; tab and newline stay (a newline ends a run of nouns).
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _SPACES_ONLY_RE = re.compile(r"[ \t\u00a0\u3000]*")
@@ -205,7 +209,8 @@ def _kiwi_get() -> Kiwi:
 
 def _clean(text: str) -> str:
     """NFKC (full-width Latin and digits become ASCII, compatibility jamo compose) with control characters as spaces."""
-    return _CONTROL_RE.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    return _LATIN_PUNCTUATION_RE.sub(" ", text)
 
 
 def _analyse(text: str, tokens: Iterable[Token]) -> tuple[list[str], list[str]]:
@@ -281,7 +286,7 @@ def _run_flush(run: list[str], out: dict[str, None]) -> None:
 @functools.lru_cache(maxsize=200_000)
 def _english(word: str) -> str | None:
     """Lower-case and stem a Latin word; stop words give None. Cached: the vocabulary is small, the text is not."""
-    if len(word) <= ACRONYM_MAX_CHARS and word.isupper():
+    if len(word) <= ACRONYM_MAX_CHARS and word.isupper() and word not in NOT_ACRONYMS:
         return word.lower()
     lower = word.lower()
     if lower in ENGLISH_STOP_WORDS:

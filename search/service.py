@@ -164,8 +164,9 @@ class SearchResult:
 
     @cached_property
     def page_count(self) -> int:
-        reachable = min(self.total, MAX_RESULT_WINDOW)
-        return max(1, math.ceil(reachable / self.request.page_size))
+        # The last page the service serves: page × page_size may not pass MAX_RESULT_WINDOW.
+        size = self.request.page_size
+        return max(1, min(math.ceil(self.total / size), MAX_RESULT_WINDOW // size))
 
     @property
     def has_next(self) -> bool:
