@@ -28,7 +28,19 @@ def case_page_context(*, case: CaseStudyPage, user) -> dict:
         "can_manage": permissions.can_manage_case(user, case),
         "communities": list(CommunityPage.objects.live().filter(related_cases=case).order_by("title")),
         "showcases": list(ShowcasePage.objects.live().filter(items__case=case).distinct()),
+        **case_similar_context(case=case, user=user),
     }
+
+
+def case_similar_context(*, case: CaseStudyPage, user) -> dict:
+    """The similar-projects block: `similar` (list of SimilarCase) and `similar_unavailable` when the index cannot
+    answer — a search outage must never take the case page down with it."""
+    from search.service import SearchUnavailable, similar_cases
+
+    try:
+        return {"similar": similar_cases(case, viewer=user), "similar_unavailable": False}
+    except SearchUnavailable:
+        return {"similar": [], "similar_unavailable": True}
 
 
 def case_filters_from(params) -> dict:

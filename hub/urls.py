@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hub.account_urls")),
     path("logs/", include("cases.urls")),
+    path("search/", include("search.urls")),
     path("markdown/preview/", markdown_preview_view, name="markdown_preview"),
     path("api/v1/", api.urls),
 ]

@@ -41,8 +41,9 @@ FACET_LABELS = {
     "type": gettext_lazy("유형"),
     "lang": gettext_lazy("언어"),
 }
-# Longer facet lists show their first values and fold the rest under "더 보기".
-FACET_VISIBLE = 8
+# The long facet lists show their most frequent values and fold the rest under "더 보기"; the 17 시도 and the short
+# vocabularies are always shown whole, as officials scan them for their own.
+FACET_VISIBLE = {"municipality": 10, "technology": 10, "year": 10}
 # Removing 시도 removes the 시군구 inside it too: a 시군구 without its 시도 is rarely what the chip's reader meant.
 REMOVES_WITH = {"region": ("municipality",)}
 NOTICE_VALUE_CHARS = 40
@@ -189,7 +190,11 @@ def _repaired(request: SearchRequest, error: SearchParameterError) -> tuple[Sear
         filters = replace(request.filters, **{name: None if name == "year" else ""})
         return replace(request, filters=filters), _unknown_notice(name, str(value))
     if name == "sort":
-        notice = _("정렬 방식 ‘%(value)s’는 없어 관련도순으로 보여 드립니다.") % {"value": _short(request.sort)}
+        # Without search words the page is always newest first, so only name the order that will really be used.
+        if request.text.strip():
+            notice = _("정렬 방식 ‘%(value)s’는 없어 관련도순으로 보여 드립니다.") % {"value": _short(request.sort)}
+        else:
+            notice = _("정렬 방식 ‘%(value)s’는 없어 최신순으로 보여 드립니다.") % {"value": _short(request.sort)}
         return replace(request, sort="relevance"), notice
     if name == "page" and request.page < 1:
         return replace(request, page=1), _("페이지 번호는 1부터 시작해 첫 페이지를 보여 드립니다.")
@@ -312,5 +317,6 @@ def _facet_groups(result: SearchResult) -> list[FacetGroup]:
             url = state_url(request, **_without(request, name)) if active else state_url(request, **{name: value.value})
             links.append(FacetLink(label=value.label, count=value.count, url=url, active=active))
         if links:
-            groups.append(FacetGroup(name=name, label=str(FACET_LABELS[name]), links=links[:FACET_VISIBLE], more=links[FACET_VISIBLE:]))
+            visible = FACET_VISIBLE.get(name, len(links))
+            groups.append(FacetGroup(name=name, label=str(FACET_LABELS[name]), links=links[:visible], more=links[visible:]))
     return groups
