@@ -171,6 +171,13 @@ def _place_words(place) -> str:
     return " ".join(name for name in names if name)
 
 
+def _language_of(text: str) -> str:
+    """Posts have no language field: Korean when a fair share of the letters is Hangul, else English."""
+    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
+    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    return "ko" if hangul * 3 >= latin else "en"
+
+
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
@@ -301,13 +308,15 @@ def _posts(pks: list[int]) -> dict[int, dict]:
             url=f"{community.get_url()}posts/{topic.pk}/#post-{post.pk}",
             summary=community.title,
             body=body[:BODY_MAX_CHARS],
+            language=_language_of(f"{title} {body}"),
             audience=_post_audience(community),
             **_place_fields(member.place if member else None),
             sectors=[s.slug for s in community.sectors.all()],
             technologies=[t.slug for t in community.technologies.all()],
             year=post.created_at.year,
             published_at=_iso(post.created_at),
-            _texts=(title, "\n".join([body, community.title]), ""),
+            # A reply's "Re: topic" title is for display: ranked by it, every short reply would outrank the topic.
+            _texts=(post.title, "\n".join([body, topic.title if post.parent_id else "", community.title]), ""),
         )
     return documents
 
