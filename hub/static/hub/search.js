@@ -28,7 +28,9 @@
         this.listbox.hidden = true;
         this.status = document.createElement("div");
         this.status.className = "visually-hidden";
-        this.status.setAttribute("role", "status");
+        // A plain live region, not role=status: the page's own status messages keep that role to themselves.
+        this.status.setAttribute("aria-live", "polite");
+        this.status.setAttribute("aria-atomic", "true");
         input.insertAdjacentElement("afterend", this.status);
         input.insertAdjacentElement("afterend", this.listbox);
         input.setAttribute("role", "combobox");
