@@ -350,6 +350,8 @@ def _distinctive_terms(source: dict) -> list[str]:
     """The source's words worth naming as a shared topic: nouns of two or more letters (no verbs, synonym ids,
     numbers or place names: sharing 광역시 says nothing about a project)."""
     words = source.get("title_terms", "").split() + source.get("body_terms", "").split()
+    # Only words written as such: a stem ("safeti") or a term from the vocabularies' names reads as noise.
+    written = " ".join([source.get("title", ""), source.get("summary", ""), source.get("body", "")]).lower()
     return [
         w
         for w in dict.fromkeys(words)
@@ -357,6 +359,7 @@ def _distinctive_terms(source: dict) -> list[str]:
         and not w.startswith(analysis.SYNONYM_PREFIX)
         and not w.isdigit()
         and not w.endswith("다")
+        and w in written
         and w not in _place_words()
     ]
 

@@ -152,6 +152,8 @@ SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEA
 # Index names start with this, so environments never share an index ("<prefix>-documents").
 SEARCH_INDEX_PREFIX = env.str("SEARCH_INDEX_PREFIX", default=HUB_ENV)
 SEARCH_SQLITE_DIR = env.path("SEARCH_SQLITE_DIR", default=str(VAR_DIR / "search"))
+# Load the Korean analyser when the web server starts (hub/wsgi.py) instead of in the first search.
+SEARCH_PRELOAD_ANALYSER = env.bool("SEARCH_PRELOAD_ANALYSER", default=True)
 # Make every write visible to searches at once (slower bulk writes; for tests and small installs).
 SEARCH_REFRESH_ON_WRITE = env.bool("SEARCH_REFRESH_ON_WRITE", default=False)
 
