@@ -120,6 +120,16 @@ class CaseStudyPage(RoutablePageMixin, Page):
     contact_email = models.EmailField(_("연락처 이메일"), blank=True)
     contact_phone = models.CharField(_("연락처 전화"), max_length=40, blank=True)
 
+    # Curation (issue 5): featured by the national agency.
+    is_featured = models.BooleanField(_("추천 사례"), default=False)
+    featured_at = models.DateTimeField(_("추천 일시"), null=True, blank=True)
+
+    # Provenance of a case harvested from a peer hub (empty for local cases); harvests never touch local cases.
+    origin_hub = models.URLField(_("원본 허브"), blank=True)
+    origin_url = models.URLField(_("원본 주소"), blank=True)
+    origin_key = models.CharField(_("원본 사례 키"), max_length=120, blank=True)
+    harvested_at = models.DateTimeField(_("수집 일시"), null=True, blank=True)
+
     hero_image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("대표 이미지"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -186,6 +196,13 @@ class CaseStudyPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("사례")
         verbose_name_plural = _("사례")
+        constraints = [
+            models.UniqueConstraint(fields=["origin_hub", "origin_key"], condition=~models.Q(origin_hub=""), name="unique_harvested_case")
+        ]
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.origin_hub)
 
     def clean(self):
         super().clean()
