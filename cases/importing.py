@@ -1,6 +1,9 @@
-"""Importing case studies from JSON or CSV: parse → validate every row → write all rows in one transaction, or none.
+"""Importing case studies from JSON, CSV or Excel (.xlsx): parse → validate every row → write all rows in one
+transaction, or none.
 
 Format (README "Importing cases"): one record per case with the fields in FIELDS. Re-importing a key updates that case.
+CSV and .xlsx headers may be the field names or their Korean labels (FIELD_LABELS, the headers of the template built
+by cases/spreadsheet.py); their rows are numbered as a spreadsheet shows them (the header is row 1).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ import csv
 import datetime
 import json
 import re
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +21,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from hub import permissions
 from hub.models import Place
 from hub.models.places import KOREA
+from hub.pii_guard import pii_findings_in
 
+from .admin_forms import CASE_PII_FIELDS
 from .models import CaseAsset, CaseIndexPage, CaseOutcomeIndicator, CaseStudyPage, Sector, Stage, Technology
 from .models.pages import Language, ProcurementMethod, Visibility
 
@@ -33,6 +42,50 @@ KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,119}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 MAX_TEXT = 50_000
 FIRST_YEAR = 1990
+# The Korean column headers of the Excel template. They are data, not interface text: a sheet made by one curator must
+# import for everyone, whatever language their screen is in, so they are never translated (and field names work too).
+FIELD_LABELS = {
+    "key": "사례 키",
+    "title": "제목",
+    "language": "언어",
+    "country": "국가",
+    "region": "시도",
+    "municipality": "시군구",
+    "sector": "분야",
+    "technologies": "기술",
+    "stage": "단계",
+    "start_year": "시작 연도",
+    "end_year": "종료 연도",
+    "summary": "요약",
+    "problem": "문제",
+    "solution": "해결 방법",
+    "outcomes": "성과",
+    "lessons": "교훈과 실패",
+    "lessons_visibility": "교훈과 실패 공개 범위",
+    "visibility": "공개 범위",
+    "tags": "태그",
+    "participating": "참여 지자체",
+    "budget_total": "총사업비(원)",
+    "budget_national": "국비(원)",
+    "budget_local": "지방비(원)",
+    "running_cost_yearly": "연간 운영비(원)",
+    "procurement_method": "조달 방식",
+    "vendors": "수행 업체",
+    "partners": "협력 기관",
+    "indicators": "성과 지표",
+    "assets": "재사용 자료",
+    "contact_name": "담당 부서·담당자",
+    "contact_email": "연락처 이메일",
+    "contact_phone": "연락처 전화",
+}
+FIELD_BY_HEADER = {**{name: name for name in FIELD_LABELS}, **{label: name for name, label in FIELD_LABELS.items()}}
+# Choice fields also take their Korean labels (the source text of Visibility's labels), which is what the template's
+# drop-down lists offer.
+VISIBILITY_LABELS = {"전체 공개": Visibility.PUBLIC, "회원 공개": Visibility.MEMBERS}
+CHOICE_ALIASES = {"visibility": VISIBILITY_LABELS, "lessons_visibility": VISIBILITY_LABELS}
+SPREADSHEET_SHEET = "사례"  # the sheet an .xlsx upload is read from (else its first sheet)
+MAX_SPREADSHEET_ROWS = 5_000
+HEADER_ROW = 1
 
 
 class ImportFileError(Exception):
@@ -82,11 +135,27 @@ class ImportResult:
 # Reading ----------------------------------------------------------------
 
 
+@dataclass
+class RecordFile:
+    """The records of a file and the row each is on as the user sees it (None: records counted from 1, as in JSON)."""
+
+    records: list
+    row_numbers: list[int] | None = None
+
+
 def read_records(path: Path) -> list[dict]:
-    """Records of a .json (a list of objects) or .csv (header row; lists separated by ';') file."""
+    """Records of a .json (a list of objects), .csv or .xlsx (header row; lists separated by ';') file."""
+    return read_record_file(path).records
+
+
+def read_record_file(path: Path) -> RecordFile:
     if not path.exists():
         raise ImportFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_file(path)
+    if suffix not in (".json", ".csv"):
+        raise ImportFileError(f"{path}: unsupported file type '{suffix}' (use .json, .csv or .xlsx)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -98,13 +167,99 @@ def read_records(path: Path) -> list[dict]:
             raise ImportFileError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
         if not isinstance(data, list):
             raise ImportFileError(f"{path}: the JSON must be a list of objects, not {type(data).__name__}")
-        return data
-    if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames:
-            raise ImportFileError(f"{path}: the CSV has no header row")
-        return [_csv_record(record) for record in reader]
-    raise ImportFileError(f"{path}: unsupported file type '{suffix}' (use .json or .csv)")
+        return RecordFile(data)
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames:
+        raise ImportFileError(f"{path}: the CSV has no header row")
+    _check_header(path, reader.fieldnames)
+    records = [_csv_record(record) for record in reader]
+    return RecordFile(records, [HEADER_ROW + n for n in range(1, len(records) + 1)])
+
+
+def _check_header(path: Path, header: Sequence[str | None]) -> None:
+    seen: dict[str, str] = {}
+    for column in header:
+        column = (column or "").strip()
+        name = FIELD_BY_HEADER.get(column)
+        if name is None:
+            continue  # an unknown column is reported on each row that fills it
+        if name in seen:
+            raise ImportFileError(f"{path}: the columns '{seen[name]}' and '{column}' are both the field '{name}'")
+        seen[name] = column
+
+
+def _xlsx_file(path: Path) -> RecordFile:
+    """The data rows of the sheet SPREADSHEET_SHEET (else the first), numbered as Excel numbers them; blank rows skipped."""
+    from openpyxl import load_workbook  # only spreadsheet imports pay for loading it
+
+    _check_xlsx_size(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on a damaged or foreign file; all mean "not .xlsx"
+        raise ImportFileError(f"{path}: not an Excel workbook (.xlsx); save it as .xlsx (or CSV UTF-8) and try again") from None
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(f"{path}: the workbook has no worksheet")
+        sheet = workbook[SPREADSHEET_SHEET] if SPREADSHEET_SHEET in workbook.sheetnames else workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers record a wrong used range; read every row there is
+        rows = sheet.iter_rows(values_only=True)
+        header = [_cell_text(value) for value in next(rows, ())]
+        while header and not header[-1]:
+            header.pop()
+        if not header:
+            raise ImportFileError(f"{path}: sheet '{sheet.title}' has no header in row {HEADER_ROW}")
+        _check_header(path, header)
+        records, numbers = [], []
+        for number, cells in enumerate(rows, start=HEADER_ROW + 1):
+            texts = [_cell_text(value) for value in cells]
+            if not any(texts):
+                continue
+            if len(records) == MAX_SPREADSHEET_ROWS:
+                raise ImportFileError(f"{path}: more than {MAX_SPREADSHEET_ROWS:,} rows; split the file")
+            records.append(_sheet_record(header, texts))
+            numbers.append(number)
+    except ImportFileError:
+        raise
+    except Exception:  # a damaged sheet inside a valid zip fails while its rows are read
+        raise ImportFileError(f"{path}: the workbook is damaged and cannot be read; save it again as .xlsx") from None
+    finally:
+        workbook.close()
+    return RecordFile(records, numbers)
+
+
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that unpacks to far more than any sheet of cases needs (a "zip bomb" would exhaust memory)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise ImportFileError(f"{path}: not an Excel workbook (.xlsx); save it as .xlsx (or CSV UTF-8) and try again") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(f"{path}: the workbook unpacks to {unpacked // 2**20:,} MB; at most {MAX_XLSX_UNPACKED_BYTES // 2**20} MB")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a CSV cell would hold, so one validator reads both (2022.0 typed as a number reads "2022")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _sheet_record(header: list[str], texts: list[str]) -> dict:
+    record: dict[str | None, Any] = {column: text for column, text in zip(header, texts, strict=False) if column}
+    extra = [text for column, text in zip(header, texts, strict=False) if not column and text] + [t for t in texts[len(header) :] if t]
+    if extra:
+        record[None] = extra  # cells outside the header's columns, as csv.DictReader reports them
+    return _csv_record(record)
 
 
 def _csv_record(record: dict) -> dict:
@@ -114,7 +269,8 @@ def _csv_record(record: dict) -> dict:
             out["__extra_cells__"] = value
             continue
         value = (value or "").strip()
-        out[name.strip()] = [part.strip() for part in value.split(";") if part.strip()] if name.strip() in LIST_FIELDS else value
+        name = FIELD_BY_HEADER.get(name.strip(), name.strip())
+        out[name] = [part.strip() for part in value.split(";") if part.strip()] if name in LIST_FIELDS else value
     return out
 
 
@@ -148,9 +304,11 @@ class Vocabulary:
         return terms
 
 
-def validate_records(records: list, vocabulary: Vocabulary) -> tuple[list[CaseRow], list[RowError]]:
+def validate_records(
+    records: list, vocabulary: Vocabulary, *, row_numbers: Sequence[int] | None = None
+) -> tuple[list[CaseRow], list[RowError]]:
     rows, errors, seen = [], [], {}
-    for number, record in enumerate(records, start=1):
+    for number, record in zip(row_numbers or range(1, len(records) + 1), records, strict=True):
         row, row_errors = _validate_record(number, record, vocabulary)
         errors.extend(row_errors)
         if row is not None:
@@ -263,6 +421,8 @@ def _text(record, name, err, *, required=False, max_length=MAX_TEXT) -> str:
 
 def _choice(record, name, allowed, err, *, default):
     value = record.get(name)
+    if isinstance(value, str):
+        value = CHOICE_ALIASES.get(name, {}).get(value.strip(), value.strip())
     if value in (None, ""):
         if default is None:
             err(name, f"missing (one of {', '.join(allowed)})")
@@ -290,7 +450,7 @@ def _integer(record, name, err) -> int | None:
 def _year(record, name, err, *, required=False) -> int | None:
     year = _integer(record, name, err)
     if year is None:
-        if required and name in record:
+        if required and name in record and record[name] in (None, ""):  # an unreadable year is reported once, above
             err(name, "empty")
         return None
     last = datetime.date.today().year + 5
@@ -395,15 +555,24 @@ def _objects(record, name, allowed: set, required: set, err) -> list[dict]:
 # Writing ----------------------------------------------------------------
 
 
-def cases_import(*, records: list, dry_run: bool = False) -> ImportResult:
-    """Validate every record; if all are valid (and this is not a dry run) write them all in one transaction."""
+def cases_import(*, records: list, dry_run: bool = False, row_numbers: Sequence[int] | None = None, user=None) -> ImportResult:
+    """Validate every record; if all are valid (and this is not a dry run) write them all in one transaction.
+
+    `row_numbers` name each record's row in error messages (a spreadsheet's own numbers). `user` is the person
+    importing through the admin, held to their rights (`user_row_errors`); None is the operator at the command line.
+    """
     result = ImportResult(dry_run=dry_run)
-    rows, result.errors = validate_records(records, Vocabulary())
+    rows, result.errors = validate_records(records, Vocabulary(), row_numbers=row_numbers)
     if not records:
         result.errors.append(RowError(0, "", "(file)", "no records"))
+    existing = {
+        case.key: case for case in CaseStudyPage.objects.filter(key__in=[r.key for r in rows]).prefetch_related("participating_places")
+    }
+    if user is not None:
+        result.errors.extend(user_row_errors(rows, existing, user=user))
+        result.errors.sort(key=lambda error: error.row)
     if result.errors:
         return result
-    existing = set(CaseStudyPage.objects.filter(key__in=[r.key for r in rows]).values_list("key", flat=True))
     for row in rows:
         (result.updated if row.key in existing else result.created).append(row.key)
     if dry_run:
@@ -411,11 +580,42 @@ def cases_import(*, records: list, dry_run: bool = False) -> ImportResult:
     with transaction.atomic():
         index = CaseIndexPage.objects.get()
         for row in rows:
-            _write(row, index)
+            _write(row, index, user=user)
     return result
 
 
-def _write(row: CaseRow, index: CaseIndexPage) -> CaseStudyPage:
+def user_row_errors(rows: list[CaseRow], existing: dict[str, CaseStudyPage], *, user) -> list[RowError]:
+    """What this person may not import: curators anything; officials only cases led by their own local government
+    (and no update of another's case). Personal data stops a row for everyone, as it stops publishing in the editor."""
+    errors = []
+    for row in rows:
+        if not permissions.is_curator(user):
+            errors.extend(_rights_errors(row, existing.get(row.key), user=user))
+        errors.extend(_pii_errors(row))
+    return errors
+
+
+def _rights_errors(row: CaseRow, case: CaseStudyPage | None, *, user) -> list[RowError]:
+    member = permissions.member_of(user)
+    if row.lead_place is None or member is None or row.lead_place.pk != member.place_id:
+        field_name = "region" if row.lead_place is not None and row.lead_place.parent_id is None else "municipality"
+        own = member.place.full_name if member else "-"
+        return [RowError(row.row, row.key, field_name, _("소속 지자체(%(place)s)가 주관하는 사례만 가져올 수 있습니다.") % {"place": own})]
+    if case is not None and not permissions.can_manage_case(user, case):
+        return [RowError(row.row, row.key, "key", _("다른 지자체의 사례(%(title)s)와 같은 키입니다.") % {"title": case.title})]
+    return []
+
+
+def _pii_errors(row: CaseRow) -> list[RowError]:
+    message = _("개인정보로 보이는 내용이 있습니다: %(found)s. 지우거나 가린 뒤 다시 올려 주세요.")
+    return [
+        RowError(row.row, row.key, name, message % {"found": f"{finding.type_label} {finding.finding.masked}"})
+        for name in CASE_PII_FIELDS
+        for finding in pii_findings_in({name: row.values.get(name) or ""})
+    ]
+
+
+def _write(row: CaseRow, index: CaseIndexPage, *, user=None) -> CaseStudyPage:
     lead_place = row.lead_place or foreign_city_get_or_create(*row.foreign_city)
     existing = CaseStudyPage.objects.filter(key=row.key).first()
     case = existing.get_latest_revision_as_object() if existing else CaseStudyPage(key=row.key)
@@ -431,7 +631,7 @@ def _write(row: CaseRow, index: CaseIndexPage) -> CaseStudyPage:
     if existing is None:
         index.add_child(instance=case)
     case.full_clean()
-    case.save_revision().publish()
+    case.save_revision(user=user).publish(user=user)
     return case
 
 

@@ -2,11 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.importing import ImportFileError, cases_import, read_records
+from cases.importing import ImportFileError, cases_import, read_record_file
 
 
 class Command(BaseCommand):
-    help = "Import case studies from a JSON list or a CSV file. All rows or none; re-importing a key updates that case."
+    help = (
+        "Import case studies from a JSON list, a CSV file or an Excel workbook (.xlsx, e.g. the admin's template). "
+        "All rows or none; re-importing a key updates that case."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
@@ -14,10 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, dry_run: bool, **options):
         try:
-            records = read_records(path)
+            file = read_record_file(path)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
-        result = cases_import(records=records, dry_run=dry_run)
+        # Spreadsheet rows are named by the numbers the spreadsheet shows (the header is row 1).
+        result = cases_import(records=file.records, row_numbers=file.row_numbers, dry_run=dry_run)
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
