@@ -49,6 +49,10 @@ KIWI_MODEL_TYPE = "cong"
 QUERY_MAX_CHARS = 1_000
 # Content longer than this is cut before analysis, so that one huge document cannot stall an indexing worker.
 INDEX_MAX_CHARS = 500_000
+# Suggestions: a typed Latin word of at least this many letters loses its last `ENGLISH_PREFIX_TRIM` letters, the
+# most an English stem drops (reporting → report).
+ENGLISH_PREFIX_MIN_CHARS = 6
+ENGLISH_PREFIX_TRIM = 3
 # A query of more words than this is cut: the clauses beyond carry too little to rank on and only slow the query.
 QUERY_MAX_CLAUSES = 10
 # The longest join emitted for a run of nouns: 주민 + 참여 + 예산 → 주민참여예산.
@@ -62,6 +66,8 @@ SYNONYM_PREFIX = "syn:"
 SYNONYMS_PATH = Path(__file__).resolve().parent / "data" / "synonyms.csv"
 
 NOUN_TAGS = frozenset({"NNG", "NNP"})
+# Endings that make a noun of a verb (돌보 + ㅁ → 돌봄); Kiwi gives the final ㅁ as a conjoining jamo.
+NOMINALISERS = frozenset({"ᆷ", "음", "ㅁ"})
 # Numerals (하나, 셋), roots (깨끗) and hanja are kept as terms but do not join with neighbouring nouns.
 OTHER_KEPT_TAGS = frozenset({"NR", "XR", "SH"})
 ENGLISH_STOP_WORDS = frozenset(
@@ -156,7 +162,15 @@ def prefix_terms(text: str) -> list[str]:
         return []
     if text != text.rstrip():  # a trailing space means the last word is finished
         return terms(text)
-    return [*terms(head), last.lower()]
+    return [*terms(head), _prefix_of(last.lower())]
+
+
+def _prefix_of(word: str) -> str:
+    """The typed start of a word as a prefix of stored terms. English terms are stems (monitoring → monitor), so a
+    longer Latin word is cut to what its stem surely starts with: "monitori" matches "monitor"."""
+    if word.isascii() and word.isalpha() and len(word) >= ENGLISH_PREFIX_MIN_CHARS:
+        return word[: max(ENGLISH_PREFIX_MIN_CHARS - 2, len(word) - ENGLISH_PREFIX_TRIM)]
+    return word
 
 
 def terms_batch(texts: list[str], workers: int | None = None) -> list[list[str]]:
@@ -243,6 +257,13 @@ def _analyse(text: str, tokens: Iterable[Token]) -> tuple[list[str], list[str]]:
             units.extend(parts)
             run_end = token.end
             continue
+        if tag[:2] in ("VV", "VA") and index + 1 < len(tokens) and tokens[index + 1].form in NOMINALISERS:
+            # 돌봄 at the end of a query is read as 돌보 + ㅁ: keep the noun as written, which is what content has.
+            _run_flush(run, out)
+            noun = text[token.start : tokens[index + 1].end]
+            out[noun] = None
+            units.append(noun)
+            continue
         if tag.startswith(("J", "E", "XS", "XP", "VC", "VX", "S", "W")) and tag not in ("SL", "SN", "SH"):
             # Particles, endings, affixes and punctuation leave a run of nouns open: "참여 예산을" is still one run,
             # but the next noun must follow with only spaces between (checked above).
@@ -296,7 +317,8 @@ def _english(word: str) -> str | None:
 
 @functools.lru_cache(maxsize=200_000)
 def _noun_parts(noun: str) -> tuple[str, ...]:
-    """The finest parts of a noun Kiwi kept whole: its runner-up analysis, recursively, when that is nouns only.
+    """The finest parts of a noun Kiwi kept whole: its analysis on its own, or else its runner-up analysis,
+    recursively, when that is nouns only.
 
     Kiwi already splits most compounds it has seen spaced (참여예산 → 참여 + 예산); this catches the ones its
     dictionary lists whole (횡단보도, 교통사고), so that 횡단 보도 and 횡단보도 give the same parts. Cached per noun.
@@ -304,12 +326,16 @@ def _noun_parts(noun: str) -> tuple[str, ...]:
     if len(noun) < SPLIT_MIN_CHARS or not all("\uac00" <= ch <= "\ud7a3" for ch in noun):
         return (noun,)
     (best, best_score), *others = _kiwi_get().analyze(noun, top_n=2)
-    if len(best) != 1 or not others:
+    if len(best) > 1:
+        # In context Kiwi kept the noun whole, alone it splits it (독거노인 → 독거 + 노인): the parts a query gets.
+        tokens = best
+    elif not others:
         return (noun,)
-    tokens, score = others[0]
-    if best_score - score > SPLIT_MAX_SCORE_GAP or len(tokens) < 2:
-        return (noun,)
-    if any(t.tag not in NOUN_TAGS for t in tokens) or "".join(t.form for t in tokens) != noun:
+    else:
+        tokens, score = others[0]
+        if best_score - score > SPLIT_MAX_SCORE_GAP:
+            return (noun,)
+    if len(tokens) < 2 or any(t.tag not in NOUN_TAGS for t in tokens) or "".join(t.form for t in tokens) != noun:
         return (noun,)
     return tuple(part for t in tokens for part in _noun_parts(t.form))
 

@@ -295,8 +295,9 @@ def compile_text(text: str) -> CompiledText:
 
 
 def required_clauses(count: int) -> int:
-    """Short queries need every word; longer ones three in four, so one stray word does not empty the page."""
-    return count if count <= 3 else math.ceil(count * 0.75)
+    """One or two words must all match; longer queries two in three (ranked by how many match), so one stray
+    word does not empty the page."""
+    return count if count <= 2 else math.ceil(count * 0.66)
 
 
 # Internals --------------------------------------------------------------------------------------------------------
