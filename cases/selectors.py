@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db import models
 
 from hub import permissions
 from hub.models import Place
@@ -29,7 +30,42 @@ def case_page_context(*, case: CaseStudyPage, user) -> dict:
         "communities": list(CommunityPage.objects.live().filter(related_cases=case).order_by("title")),
         "showcases": list(ShowcasePage.objects.live().filter(items__case=case).distinct()),
         **case_similar_context(case=case, user=user),
+        **case_adoption_context(case=case, user=user),
     }
+
+
+def _shown_case(case: CaseStudyPage | None, user) -> CaseStudyPage | None:
+    """The case if this viewer may open it (published and visible), else None: the place is named, not the case."""
+    return case if case is not None and case.live and case.is_visible_to(user) else None
+
+
+def case_adoption_context(*, case: CaseStudyPage, user) -> dict:
+    """Who adopted this case (`adopted_by`), from whom it learned (`learned_from`) and what the viewer may record.
+
+    Each row is (place, case or None): a members-only or unpublished case on the other end is named by its place only.
+    """
+    adoptions = case.adoptions.select_related("adopter_place__parent", "adopter_case").order_by("created_at", "pk")
+    sources = case.learned_from.select_related("source_case__lead_place__parent").order_by("created_at", "pk")
+    context = {
+        "adopted_by": [(a.adopter_place, _shown_case(a.adopter_case, user), a.note) for a in adoptions],
+        "learned_from": [(a.source_case.lead_place, _shown_case(a.source_case, user)) for a in sources],
+        "adoption_options": None,
+    }
+    member = permissions.member_of(user)
+    if permissions.is_approved_member(user) and member is not None and member.place_id not in case.place_ids():
+        own_cases = (
+            CaseStudyPage.objects.visible_to(user)
+            .filter(models.Q(lead_place=member.place_id) | models.Q(participating_places=member.place_id))
+            .distinct()
+            .order_by("title")
+        )
+        context["adoption_options"] = {
+            "place": member.place,
+            "existing": next((a for a in adoptions if a.adopter_place_id == member.place_id), None),
+            "own_cases": list(own_cases),
+            "can_start_case": permissions.is_official(user),
+        }
+    return context
 
 
 def case_similar_context(*, case: CaseStudyPage, user) -> dict:

@@ -1,13 +1,16 @@
-"""Writes on cases: project log entries (which can move a case's stage)."""
+"""Writes on cases: project log entries (which can move a case's stage); adoptions between municipalities."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
-from cases.models import CaseStudyPage, ProjectLogEntry, Stage
+from cases.models import Adoption, CaseIndexPage, CaseStudyPage, ProjectLogEntry, Stage
 from hub.pii_guard import PiiFieldFinding, pii_guard, pii_override_record
 
 
@@ -89,3 +92,109 @@ def case_stage_set(*, case: CaseStudyPage, stage: Stage) -> None:
     if latest is not None:
         latest.content["stage"] = stage.pk
         latest.save(update_fields=["content"])
+
+
+# Adoption: "우리 지자체도 도입했어요" -------------------------------------------------------------------------------
+
+ADOPTION_NOTE_MAX_CHARS = 1000
+ADOPTED_CASE_STAGE = "planning"  # a case started from another municipality's is being planned, not yet piloted
+
+
+class AdoptionRefused(Exception):
+    """Why an adoption cannot be recorded, in words the member reads (the view shows the message as it is)."""
+
+
+def _adopting_place(*, source_case: CaseStudyPage, user):
+    """The member's own local government, which is the one that adopts; refuses whoever may not record it."""
+    from hub import permissions
+
+    if not permissions.is_approved_member(user) or permissions.member_of(user) is None:
+        raise AdoptionRefused(_("승인된 지자체 회원만 도입을 기록할 수 있습니다."))
+    if not source_case.live or not source_case.is_visible_to(user):
+        raise AdoptionRefused(_("공개된 사례만 도입으로 기록할 수 있습니다."))
+    place = user.member.place
+    if place.pk in source_case.place_ids():
+        raise AdoptionRefused(_("우리 지자체가 주관하거나 참여한 사례는 도입으로 기록할 수 없습니다."))
+    return place
+
+
+def _adoption_index(*cases: CaseStudyPage | None) -> None:
+    """Both ends of an adoption may show it; `Adoption` rows send no page signal, so note the documents here."""
+    from search.indexing import outbox_record
+    from search.signals import page_documents
+
+    outbox_record([doc_id for case in cases if case is not None for doc_id in page_documents(case)])
+
+
+@transaction.atomic
+def adoption_record(*, source_case: CaseStudyPage, user, adopter_case: CaseStudyPage | None = None, note: str = "") -> Adoption:
+    """Record that the member's local government adopted `source_case`, optionally as its own `adopter_case`.
+
+    One adoption per (case, place): recording again returns the same row, linking `adopter_case` and keeping the
+    note when they are given, so a second click or a later link to the write-up never duplicates anything.
+    """
+    place = _adopting_place(source_case=source_case, user=user)
+    note = note.strip()
+    if len(note) > ADOPTION_NOTE_MAX_CHARS:
+        raise AdoptionRefused(_("메모는 %(max)d자 이내로 써 주세요.") % {"max": ADOPTION_NOTE_MAX_CHARS})
+    if adopter_case is not None and place.pk not in adopter_case.place_ids():
+        raise AdoptionRefused(_("우리 지자체가 주관하거나 참여한 사례만 도입 사례로 연결할 수 있습니다."))
+    adoption, created = Adoption.objects.select_for_update().get_or_create(
+        source_case=source_case,
+        adopter_place=place,
+        defaults={"adopter_case": adopter_case, "note": note, "created_by": user},
+    )
+    if not created:
+        previous_case = adoption.adopter_case
+        adoption.adopter_case = adopter_case or previous_case
+        adoption.note = note or adoption.note
+        adoption.save(update_fields=["adopter_case", "note"])
+        if previous_case is not None and previous_case != adoption.adopter_case:
+            _adoption_index(previous_case)
+    _adoption_index(source_case, adoption.adopter_case)
+    return adoption
+
+
+@transaction.atomic
+def adoption_case_start(*, source_case: CaseStudyPage, user) -> CaseStudyPage:
+    """A new draft case for the official's local government, pre-filled from `source_case`, recorded as adopted
+    from it. When the place already has its own case for this adoption, that case is returned instead of a second."""
+    from hub import permissions
+
+    place = _adopting_place(source_case=source_case, user=user)
+    if not permissions.is_official(user):
+        raise AdoptionRefused(_("지자체 담당자만 이 사례를 바탕으로 새 사례를 쓸 수 있습니다."))
+    existing = Adoption.objects.filter(source_case=source_case, adopter_place=place, adopter_case__isnull=False).first()
+    if existing is not None:
+        return existing.adopter_case
+    draft = CaseStudyPage(
+        title=source_case.title,
+        key=_adopted_case_key(source_case=source_case, place=place),
+        language=source_case.language,
+        summary=source_case.summary,
+        problem=source_case.problem,
+        solution=source_case.solution,
+        lead_place=place,
+        sector=source_case.sector,
+        stage=Stage.objects.get(slug=ADOPTED_CASE_STAGE),
+        start_year=timezone.localdate().year,
+        owner=user,
+        live=False,
+    )
+    draft.slug = draft.key
+    draft.technologies = list(source_case.technologies.all())
+    draft.tags.set([tag.name for tag in source_case.tags.all()])
+    CaseIndexPage.objects.get().add_child(instance=draft)
+    draft.save_revision(user=user, log_action=True)
+    adoption_record(source_case=source_case, user=user, adopter_case=draft)
+    return draft
+
+
+def _adopted_case_key(*, source_case: CaseStudyPage, place) -> str:
+    """`<source key>-<place code>`, numbered when taken; keys are slugs of at most 120 characters."""
+    stem = slugify(f"{source_case.key}-{place.code}")[:110].strip("-")
+    key, n = stem, 1
+    while CaseStudyPage.objects.filter(key=key).exists():
+        n += 1
+        key = f"{stem}-{n}"
+    return key

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -9,7 +10,7 @@ from hub.pii_guard import PiiBlocked, pii_blocked_record
 
 from . import selectors, services
 from .forms import ProjectLogEntryForm
-from .models import ProjectLogEntry
+from .models import CaseStudyPage, ProjectLogEntry
 
 
 def _require_case_manager(request, case):
@@ -72,3 +73,49 @@ def log_feed_view(request):
     kind = request.GET.get("kind", "")
     page = selectors.log_feed_page(user=request.user, page_number=request.GET.get("page"), kind=kind)
     return render(request, "cases/log_feed.html", {"entries": page, "kind": kind, "kinds": ProjectLogEntry.Kind.choices})
+
+
+def _adopter_case_from(value: str):
+    """The case picked in the adoption form: None when none was picked; raises AdoptionRefused for an unknown one."""
+    if not value:
+        return None
+    case = CaseStudyPage.objects.filter(pk=int(value)).first() if value.isdigit() and len(value) <= 12 else None
+    if case is None:
+        raise services.AdoptionRefused(_("고른 사례를 찾을 수 없습니다."))
+    return case
+
+
+def _adoption_post_check(request, *, case):
+    """Both adoption forms only POST; a visitor is sent to sign in and back to the case."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.is_authenticated:
+        return redirect_to_login(case.url)
+    return None
+
+
+def adoption_record_view(request, *, case):
+    if (answer := _adoption_post_check(request, case=case)) is not None:
+        return answer
+    try:
+        adopter_case = _adopter_case_from(request.POST.get("adopter_case", "").strip())
+        adoption = services.adoption_record(
+            source_case=case, user=request.user, adopter_case=adopter_case, note=request.POST.get("note", "")
+        )
+    except services.AdoptionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("%(place)s의 도입을 기록했습니다.") % {"place": adoption.adopter_place.full_name})
+    return redirect(f"{case.url}#adoption")
+
+
+def adoption_case_start_view(request, *, case):
+    if (answer := _adoption_post_check(request, case=case)) is not None:
+        return answer
+    try:
+        draft = services.adoption_case_start(source_case=case, user=request.user)
+    except services.AdoptionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(f"{case.url}#adoption")
+    messages.success(request, _("이 사례를 바탕으로 초안을 만들었습니다. 우리 지자체에 맞게 고쳐 주세요."))
+    return redirect("wagtailadmin_pages:edit", draft.pk)

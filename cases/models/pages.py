@@ -282,6 +282,18 @@ class CaseStudyPage(RoutablePageMixin, Page):
 
         return log_entry_delete_view(request, case=self, entry_id=entry_id)
 
+    @path("adopt/")
+    def adopt(self, request):
+        from cases.views import adoption_record_view
+
+        return adoption_record_view(request, case=self)
+
+    @path("adopt/new/")
+    def adopt_as_new_case(self, request):
+        from cases.views import adoption_case_start_view
+
+        return adoption_case_start_view(request, case=self)
+
 
 class CaseOutcomeIndicator(Orderable):
     """A measurable outcome, e.g. '교차로 평균 대기시간 | 23 | % 감소'."""
