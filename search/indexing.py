@@ -246,5 +246,5 @@ def index_status() -> dict:
     except SearchUnavailable as error:
         indexed, status["available"], status["error"] = {}, False, str(error)
     for type_ in TYPES:
-        status["types"][type_]["index"] = indexed.get(type_) if status["available"] else None
+        status["types"][type_]["index"] = indexed.get(type_, 0) if status["available"] else None
     return status
