@@ -188,13 +188,15 @@ class SimilarCase:
     @property
     def reasons(self) -> list[str]:
         """Why this case is similar, for people: "분야: 환경", "기술: IoT, AI", "공통 주제어: 미세먼지, 측정망"."""
+        # Labels outside the f-strings: xgettext does not read calls inside them.
+        sector_label, technology_label, terms_label = _("분야"), _("기술"), _("공통 주제어")
         reasons = []
         if self.shared_sectors:
-            reasons.append(f"{_('분야')}: {', '.join(label_for('sector', s) for s in self.shared_sectors)}")
+            reasons.append(f"{sector_label}: {', '.join(label_for('sector', s) for s in self.shared_sectors)}")
         if self.shared_technologies:
-            reasons.append(f"{_('기술')}: {', '.join(label_for('technology', t) for t in self.shared_technologies)}")
+            reasons.append(f"{technology_label}: {', '.join(label_for('technology', t) for t in self.shared_technologies)}")
         if self.shared_terms:
-            reasons.append(f"{_('공통 주제어')}: {', '.join(self.shared_terms)}")
+            reasons.append(f"{terms_label}: {', '.join(self.shared_terms)}")
         return reasons
 
 
