@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup_view, name="signup"),
     path("settings/", views.settings_view, name="settings"),
+    path("tokens/", views.api_tokens_view, name="api_tokens"),
     path("approvals/", views.approvals_view, name="approvals"),
     path("pii/", pii_views.pii_flags_view, name="pii_flags"),
     path("members/<int:user_id>/", views.profile_view, name="profile"),

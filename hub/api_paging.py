@@ -33,6 +33,17 @@ class ErrorOut(Schema):
     detail: str = Field(description="Why the request failed, naming the parameter at fault. 실패 이유.")
 
 
+# Any operation may answer these: 401 for a token that is not valid, 429 past the rate limit (hub/api_auth.py).
+ACCESS_ERRORS = {401: ErrorOut, 429: ErrorOut}
+
+
+def no_nul(parameter: str, value: str) -> str:
+    """`value`, or a BadRequest: PostgreSQL cannot even compare text holding NUL characters, so they never reach a query."""
+    if "\x00" in value:
+        raise BadRequest(parameter, "must not contain NUL characters.")
+    return value
+
+
 class PageParams(Schema):
     page: int = Field(1, ge=1, description="1-based page number. 페이지 번호(1부터).")
     page_size: int = Field(
@@ -48,6 +59,7 @@ class PageOut(Schema):
 
 def province_code(value: str, *, parameter: str = "region") -> str:
     """The code of the 시도 given by code (41000), Korean name (경기도) or English name (gyeonggi-do), or a BadRequest."""
+    no_nul(parameter, value)
     provinces = Place.objects.provinces()
     province = provinces.filter(code=value).first() if value.isdigit() else None
     province = province or provinces.filter(name=value).first() or provinces.filter(name_en__iexact=value).first()

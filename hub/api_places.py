@@ -7,7 +7,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from hub.api_paging import BadRequest, ErrorOut, PageOut, PageParams, paginate
+from hub.api_paging import ACCESS_ERRORS, BadRequest, ErrorOut, PageOut, PageParams, no_nul, paginate
 from hub.models import Place
 
 router = Router(tags=["places"])
@@ -41,7 +41,7 @@ class PlaceListParams(PageParams):
 
 @router.get(
     "/places/",
-    response={200: PlaceListOut, 400: ErrorOut},
+    response={200: PlaceListOut, 400: ErrorOut, **ACCESS_ERRORS},
     summary="List places · 지역 목록",
     description="Korean 시도 and 시군구 by 행정표준코드, and foreign cities cases refer to, ordered by code.",
 )
@@ -50,7 +50,7 @@ def place_list(request: HttpRequest, params: Query[PlaceListParams]):
     if params.level:
         places = places.filter(level=params.level)
     if params.parent:
-        if not Place.objects.provinces().filter(code=params.parent).exists():
+        if not Place.objects.provinces().filter(code=no_nul("parent", params.parent)).exists():
             raise BadRequest("parent", f"'{params.parent}' is not the code of a 시도 (e.g. 41000 for 경기도).")
         places = places.filter(parent__code=params.parent)
     if params.country:

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -5,12 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hub import permissions, selectors, services
+from hub import api_auth, permissions, selectors, services
 from hub.forms import MemberSettingsForm, SignupForm
 from hub.markdown import render_markdown
-from hub.models import Member
+from hub.models import ApiToken, Member
 
 MARKDOWN_PREVIEW_MAX_CHARS = 50_000
 
@@ -81,3 +84,51 @@ def markdown_preview_view(request):
     if len(text) > MARKDOWN_PREVIEW_MAX_CHARS:
         return HttpResponseBadRequest(_("미리보기는 %(n)s자까지 가능합니다.") % {"n": f"{MARKDOWN_PREVIEW_MAX_CHARS:,}"})
     return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("이름"), max_length=100, help_text=gettext_lazy("예: 우리 시 누리집 연동"))
+    scope = forms.ChoiceField(
+        label=gettext_lazy("권한"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, may_write: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_write:  # only approved officials and curators are offered write tokens
+            self.fields["scope"].choices = [(ApiToken.Scope.READ, ApiToken.Scope.READ.label)]
+
+
+@never_cache  # the page that shows a new token must not stay in any cache
+@login_required
+def api_tokens_view(request):
+    """The member's API tokens: make one (its secret is shown once, on the answer to the POST), list, revoke."""
+    may_write = api_auth.can_write_with_token(request.user)
+    form = ApiTokenForm(may_write=may_write)
+    secret = None
+    if request.method == "POST" and "revoke" in request.POST:
+        token = get_object_or_404(ApiToken, pk=_int_or_none(request.POST["revoke"]), user=request.user)
+        api_auth.api_token_revoke(token=token)
+        messages.success(request, _("토큰 %(prefix)s…을 폐기했습니다.") % {"prefix": token.key_prefix})
+        return redirect("hub:api_tokens")
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST, may_write=may_write)
+        if form.is_valid():
+            try:
+                token, secret = api_auth.api_token_create(user=request.user, **form.cleaned_data)
+            except PermissionDenied as refused:
+                form.add_error(None, str(refused))
+            else:
+                form = ApiTokenForm(may_write=may_write)
+    context = {
+        "form": form,
+        "secret": secret,
+        "tokens": request.user.hub_api_tokens.all(),
+        "may_create": permissions.is_approved_member(request.user),
+        "may_write": may_write,
+    }
+    return render(request, "hub/tokens.html", context)
+
+
+def _int_or_none(value: str) -> int | None:
+    """A row id from a form, or None for anything else (a huge number would overflow PostgreSQL's bigint)."""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None

@@ -17,8 +17,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from cases.api import PlaceRefOut
+from cases.importing import KEY_PATTERN
 from cases.models import CaseStudyPage
-from hub.api_paging import BadRequest, ErrorOut, PageParams, ServiceUnavailable, page_link, province_code
+from hub.api_paging import ACCESS_ERRORS, BadRequest, ErrorOut, PageParams, ServiceUnavailable, page_link, province_code
 from hub.models import Place
 
 from .service import (
@@ -63,6 +64,8 @@ class SearchHitOut(Schema):
     stage: str | None = Field(description="Stage slug for cases and logs, or null. 단계 슬러그.")
     snippet: str = Field(description="HTML: escaped text with the matched words in <mark>…</mark>; safe to insert as HTML. 발췌.")
     score: float = Field(description="Relevance score; compare only within one response. 관련도 점수.")
+    featured: bool = Field(description="A case the national curators feature (always false for other types). 큐레이터 추천 사례.")
+    awards: list[str] = Field(description="Slugs of the awards a case holds, e.g. best-practice. 시상 슬러그 목록.")
 
 
 class FacetValueOut(Schema):
@@ -80,6 +83,8 @@ class FacetsOut(Schema):
     year: list[FacetValueOut] = Field(description="Years. 연도.")
     type: list[FacetValueOut] = Field(description="Content types. 종류.")
     lang: list[FacetValueOut] = Field(description="Languages (ko, en). 언어.")
+    featured: list[FacetValueOut] = Field(description="Featured cases: the one value 'yes'. 큐레이터 추천.")
+    award: list[FacetValueOut] = Field(description="Award slugs. 시상.")
 
 
 class SearchOut(Schema):
@@ -125,6 +130,8 @@ class SearchParams(PageParams):
     type: DocumentType | None = Field(None, description="Only this content type. 종류.")
     year: int | None = Field(None, ge=1900, le=2100, description="Year: start year of a case, publication year otherwise. 연도.")
     lang: Literal["ko", "en"] | None = Field(None, description="Language of the item. 언어.")
+    featured: Literal["yes"] | None = Field(None, description="yes: only cases the national curators feature. 큐레이터 추천 사례만.")
+    award: str | None = Field(None, description="Only cases holding this award, by slug, e.g. best-practice. 시상.")
     sort: Literal["relevance", "newest"] = Field(
         "relevance", description="relevance (default) or newest; an empty q always sorts newest. 정렬."
     )
@@ -136,7 +143,7 @@ class SuggestParams(Schema):
 
 # Endpoints ------------------------------------------------------------------
 
-COMMON_ERRORS = {400: ErrorOut, 503: ErrorOut}
+COMMON_ERRORS = {400: ErrorOut, 503: ErrorOut, **ACCESS_ERRORS}
 
 
 @router.get(
@@ -181,13 +188,13 @@ def suggest_titles(request: HttpRequest, params: Query[SuggestParams]):
 
 @router.get(
     "/cases/{key}/similar/",
-    response={200: SimilarOut, 404: ErrorOut, 503: ErrorOut},
+    response={200: SimilarOut, 404: ErrorOut, 503: ErrorOut, **ACCESS_ERRORS},
     summary="Similar cases · 유사 사례",
     description="Published cases most like this one that the caller may read, other regions first, each with its reasons. "
     "A case the caller may not read answers 404, like /api/v1/cases/{key}/.",
 )
 def case_similar(request: HttpRequest, key: str):
-    case = CaseStudyPage.objects.visible_to(request.user).filter(key=key).first()
+    case = CaseStudyPage.objects.visible_to(request.user).filter(key=key).first() if KEY_PATTERN.match(key) else None
     if case is None:
         raise HttpError(404, f"key: no case '{key}'.")
     with _search_errors():
@@ -221,6 +228,8 @@ def _filters(params: SearchParams) -> SearchFilters:
         type=params.type or "",
         year=params.year,
         lang=params.lang or "",
+        featured=params.featured or "",
+        award=params.award or "",
     )
 
 
@@ -262,4 +271,6 @@ def _hit_out(request: HttpRequest, hit: Hit, places: dict[str, Place]) -> dict:
         "stage": hit.stage or None,
         "snippet": hit.snippet,
         "score": hit.score,
+        "featured": hit.is_featured,
+        "awards": list(hit.awards),
     }

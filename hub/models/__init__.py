@@ -1,6 +1,7 @@
+from .api_tokens import ApiToken
 from .members import Member
 from .pages import HomePage
 from .pii import PiiFlag
 from .places import Place
 
-__all__ = ["HomePage", "Member", "PiiFlag", "Place"]
+__all__ = ["ApiToken", "HomePage", "Member", "PiiFlag", "Place"]

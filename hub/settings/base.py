@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "cases",
     "communities",
     "search",
+    # For its bundled Swagger UI files: the API docs page (/api/v1/docs) then loads nothing from a CDN.
+    "ninja",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
@@ -137,6 +139,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Public base URL, used in e-mails and feeds.
 HUB_BASE_URL = env.str("HUB_BASE_URL", default="http://127.0.0.1:8000")
 
+# Peer hubs whose public cases are harvested every night (hub/schedule.py), e.g. https://hub.example.go.kr
+HUB_HARVEST_PEERS = env.list("HUB_HARVEST_PEERS", default=[])
+# Seconds to wait for each answer of a peer hub.
+HUB_HARVEST_TIMEOUT = env.int("HUB_HARVEST_TIMEOUT", default=30)
+
 # Wagtail
 WAGTAIL_SITE_NAME = "가치허브"
 WAGTAILADMIN_BASE_URL = HUB_BASE_URL
@@ -156,6 +163,18 @@ SEARCH_SQLITE_DIR = env.path("SEARCH_SQLITE_DIR", default=str(VAR_DIR / "search"
 SEARCH_PRELOAD_ANALYSER = env.bool("SEARCH_PRELOAD_ANALYSER", default=True)
 # Make every write visible to searches at once (slower bulk writes; for tests and small installs).
 SEARCH_REFRESH_ON_WRITE = env.bool("SEARCH_REFRESH_ON_WRITE", default=False)
+
+# Cache: per process by default; production uses Redis (CACHE_URL, e.g. redis://host:6379/1), so that every web
+# process counts the API rate limits together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# JSON API (/api/v1/) rate limits, "requests/period" (120/min, 10/s, 1000/5m): anonymous and signed-in callers per IP
+# address or member; token callers per token.
+API_ANONYMOUS_RATE = env.str("API_ANONYMOUS_RATE", default="120/min")
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="1200/min")
+# Reverse proxies in front of the web server that append to X-Forwarded-For (0: the header is ignored, as anyone can
+# write it). The API limits the address that many hops from the right of the header.
+API_PROXY_COUNT = env.int("API_PROXY_COUNT", default=0)
 
 # Celery: server-less filesystem transport unless CELERY_BROKER_URL names a broker.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

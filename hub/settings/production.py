@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, DATABASES, EMAIL_BACKEND, SECRET_KEY, env
+from .base import CACHES, CELERY_BROKER_URL, DATABASES, EMAIL_BACKEND, SECRET_KEY, env
 
 DEBUG = False
 HUB_ENV = env.str("HUB_ENV", default="prod")
@@ -24,6 +24,11 @@ if CELERY_BROKER_URL.startswith(("filesystem", "memory")):
     _refuse("CELERY_BROKER_URL must name a real broker (redis://...).")
 if EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend":
     _refuse("EMAIL_URL must be an SMTP URL.")
+# The API's rate limits are counted in the cache: one per process would let each web process allow the full rate.
+if not env.str("CACHE_URL", default="") and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": env.cache_url_config(CELERY_BROKER_URL)}
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[0] in ("django.core.cache.backends.locmem", "django.core.cache.backends.dummy"):
+    _refuse("CACHE_URL must name a shared cache (redis://...), or CELERY_BROKER_URL a Redis broker to share.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
