@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from hub import dashboard_views
 from hub.api import api
 from hub.views import markdown_preview_view
 
@@ -17,6 +18,10 @@ urlpatterns = [
     path("logs/", include("cases.urls")),
     path("search/", include("search.urls")),
     path("markdown/preview/", markdown_preview_view, name="markdown_preview"),
+    path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
+    path("dashboard/export/<slug:table>.csv", dashboard_views.dashboard_csv_view, name="dashboard_csv"),
+    path("dashboard/summary/", dashboard_views.dashboard_summary_view, name="dashboard_summary"),
+    path("dashboard/summary/export/<slug:table>.csv", dashboard_views.dashboard_summary_csv_view, name="dashboard_summary_csv"),
     path("api/v1/", api.urls),
 ]
 

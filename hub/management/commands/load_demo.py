@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.importing import cases_import, read_records
-from cases.models import CaseStudyPage, ProjectLogEntry, Sector, ShowcaseIndexPage, ShowcaseItem, ShowcasePage, Stage, Technology
-from cases.services import case_stage_set, log_entry_create
+from cases.models import Adoption, CaseStudyPage, ProjectLogEntry, Sector, ShowcaseIndexPage, ShowcaseItem, ShowcasePage, Stage, Technology
+from cases.services import AdoptionRefused, adoption_record, case_stage_set, log_entry_create
 from communities import services as community_services
 from communities.models import CommunityIndexPage, CommunityPage, CommunityPost, Membership
 from hub.models import Member
@@ -47,9 +47,11 @@ class Command(BaseCommand):
             posts = sum(self._post(post, users, communities) for post in activity["posts"])
             for showcase in activity["showcases"]:
                 self._showcase(showcase, curator)
+            adoptions = sum(self._adoption(adoption, users) for adoption in activity.get("adoptions", []))
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo: {len(result.created)} cases created, {len(result.updated)} updated; {logs} log entries and {posts} posts added"
+                f"demo: {len(result.created)} cases created, {len(result.updated)} updated; "
+                f"{logs} log entries, {posts} posts and {adoptions} adoptions added"
             )
         )
         self._print_accounts(activity["accounts"])
@@ -149,6 +151,21 @@ class Command(BaseCommand):
                 )
                 added += 1
         return added
+
+    # Adoptions ----------------------------------------------------------
+
+    def _adoption(self, data: dict, users: dict) -> int:
+        """Through the same rule members follow (their own place adopts); an existing adoption is left as it is."""
+        source = CaseStudyPage.objects.get(key=data["case"])
+        user = users[data["by"]]
+        if Adoption.objects.filter(source_case=source, adopter_place=user.member.place).exists():
+            return 0
+        adopter_case = CaseStudyPage.objects.get(key=data["adopter_case"]) if data.get("adopter_case") else None
+        try:
+            adoption_record(source_case=source, user=user, adopter_case=adopter_case, note=data.get("note", ""))
+        except AdoptionRefused as refused:
+            raise CommandError(f"demo adoption of {data['case']} by {data['by']}: {refused}")
+        return 1
 
     # Showcases ----------------------------------------------------------
 
