@@ -559,7 +559,8 @@ def cases_import(*, records: list, dry_run: bool = False, row_numbers: Sequence[
     """Validate every record; if all are valid (and this is not a dry run) write them all in one transaction.
 
     `row_numbers` name each record's row in error messages (a spreadsheet's own numbers). `user` is the person
-    importing through the admin, held to their rights (`user_row_errors`); None is the operator at the command line.
+    importing through the admin, held to their rights (`user_row_errors`): a curator's cases are published, an
+    official's go to the curators' review. None is the operator at the command line: published.
     """
     result = ImportResult(dry_run=dry_run)
     rows, result.errors = validate_records(records, Vocabulary(), row_numbers=row_numbers)
@@ -629,10 +630,26 @@ def _write(row: CaseRow, index: CaseIndexPage, *, user=None) -> CaseStudyPage:
     case.indicators = [CaseOutcomeIndicator(**item, sort_order=i) for i, item in enumerate(row.indicators)]
     case.assets = [CaseAsset(**item, sort_order=i) for i, item in enumerate(row.assets)]
     if existing is None:
+        case.live, case.owner = False, user  # live once published below, or once the curators approve it
         index.add_child(instance=case)
     case.full_clean()
-    case.save_revision(user=user).publish(user=user)
+    revision = case.save_revision(user=user)
+    if user is None or permissions.is_curator(user):
+        revision.publish(user=user)
+    else:
+        _review_request(case, user=user)
     return case
+
+
+def _review_request(case: CaseStudyPage, *, user) -> None:
+    """An official's imported case goes to the curators' review ("사례 검토" workflow), as one saved in the editor."""
+    state = case.current_workflow_state
+    if state is None:
+        if workflow := case.get_workflow():
+            workflow.start(case, user)
+    elif state.status == state.STATUS_NEEDS_CHANGES:
+        state.resume(user)
+    # A review in progress goes on: approving it publishes the latest revision, this one.
 
 
 def foreign_city_get_or_create(country: str, city: str) -> Place:
