@@ -2,7 +2,15 @@
 
 from wagtail.models import PagePermissionTester
 
-from hub.permissions import can_manage_case
+from hub.permissions import can_manage_case, is_curator
+
+
+def can_edit_case(user, case) -> bool:
+    """can_manage_case, except that a case harvested from a peer hub (cases/harvesting.py) is the curators' alone:
+    its own team edits it on its own hub, and the next harvest would overwrite a local edit anyway."""
+    if case.is_remote and not is_curator(user):
+        return False
+    return can_manage_case(user, case)
 
 
 class CasePagePermissionTester(PagePermissionTester):
@@ -10,7 +18,7 @@ class CasePagePermissionTester(PagePermissionTester):
 
     def _owns_case(self) -> bool:
         if not hasattr(self, "_owns"):
-            self._owns = self.page.pk is None or can_manage_case(self.user, self.page)
+            self._owns = self.page.pk is None or can_edit_case(self.user, self.page)
         return self._owns
 
     def can_edit(self):

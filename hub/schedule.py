@@ -8,6 +8,11 @@ BEAT_SCHEDULE = {
         "task": "search.tasks.search_outbox_drain_task",
         "schedule": 30.0,
     },
+    # Public cases of the peer hubs in HUB_HARVEST_PEERS (cases/harvesting.py); one task per peer.
+    "cases-harvest-peers": {
+        "task": "cases.tasks.harvest_peers_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "broker-prune-processed": {
         "task": "hub.tasks.broker_prune_processed",
         "schedule": crontab(minute="*/30"),
