@@ -52,9 +52,11 @@ def can_read_members_only(user) -> bool:
 
 
 def can_manage_case(user, case) -> bool:
-    """Curators: any case. Approved officials: cases of their own local government (lead or participating)."""
+    """Curators: any case. Approved officials: local cases of their own local government (lead or participating)."""
     if is_curator(user):
         return True
+    if getattr(case, "is_remote", False):  # harvested from a peer hub: its own hub's officials write it, not ours
+        return False
     if not (is_official(user) and is_approved_member(user)):
         return False
     return user.member.place_id in case.place_ids()
