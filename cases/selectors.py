@@ -8,7 +8,7 @@ from django.db import models
 from hub import permissions
 from hub.models import Place
 
-from .models import CaseStudyPage, ProjectLogEntry, Sector, ShowcasePage, Stage, Technology
+from .models import Adoption, CaseStudyPage, ProjectLogEntry, Sector, ShowcasePage, Stage, Technology
 
 CASES_PER_PAGE = 24
 LOGS_PER_PAGE = 30
@@ -44,15 +44,21 @@ def case_adoption_context(*, case: CaseStudyPage, user) -> dict:
 
     Each row is (place, case or None): a members-only or unpublished case on the other end is named by its place only.
     """
-    adoptions = case.adoptions.select_related("adopter_place__parent", "adopter_case").order_by("created_at", "pk")
-    sources = case.learned_from.select_related("source_case__lead_place__parent").order_by("created_at", "pk")
+    links = list(
+        Adoption.objects.filter(models.Q(source_case=case) | models.Q(adopter_case=case))
+        .select_related("adopter_place__parent", "adopter_case", "source_case__lead_place__parent")
+        .order_by("created_at", "pk")
+    )
+    adoptions = [a for a in links if a.source_case_id == case.pk]
     context = {
         "adopted_by": [(a.adopter_place, _shown_case(a.adopter_case, user), a.note) for a in adoptions],
-        "learned_from": [(a.source_case.lead_place, _shown_case(a.source_case, user)) for a in sources],
+        "learned_from": [(a.source_case.lead_place, _shown_case(a.source_case, user)) for a in links if a.adopter_case_id == case.pk],
         "adoption_options": None,
     }
     member = permissions.member_of(user)
-    if permissions.is_approved_member(user) and member is not None and member.place_id not in case.place_ids():
+    # The lead place is compared first: the case's own officials, its most frequent readers, cost no query here.
+    own_place = member is not None and (member.place_id == case.lead_place_id or member.place_id in case.place_ids())
+    if member is not None and not own_place and permissions.is_approved_member(user):
         own_cases = (
             CaseStudyPage.objects.visible_to(user)
             .filter(models.Q(lead_place=member.place_id) | models.Q(participating_places=member.place_id))
