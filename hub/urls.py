@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cases.urls import case_feed_urlpatterns
 from hub import dashboard_views
 from hub.api import api
 from hub.views import markdown_preview_view
@@ -16,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("hub.account_urls")),
     path("logs/", include("cases.urls")),
+    path("cases/feed/", include((case_feed_urlpatterns, "case_feeds"))),
     path("search/", include("search.urls")),
     path("markdown/preview/", markdown_preview_view, name="markdown_preview"),
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),

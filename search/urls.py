@@ -6,4 +6,5 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.search_view, name="search"),
+    path("export.<str:fmt>", views.search_export_view, name="export"),
 ]

@@ -4,6 +4,8 @@ Every state of the page is a plain GET URL built from the same parameters in one
 bookmarked, shared and reopened exactly. A bad parameter (a mistyped code in a shared link, page=abc) never fails
 the page: it is dropped or replaced by the nearest usable value, and the page says what it ignored and why — an
 official who pasted a link should still see results, not an error page.
+
+The same query string exported as a file (/search/export.csv, .xlsx, .json) is built in search/exports.py.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import exports
 from .labels import label_for
 from .service import (
     FACETS,
@@ -115,12 +119,60 @@ def search_view(request):
         result, notices = _search_repaired(search_request, viewer=request.user, notices=notices)
         context.update(_result_context(result, viewer=request.user), notices=notices)
     except SearchUnavailable:
-        # The page still works as a page: the header, the search box and a way round through the case list.
-        context.update(unavailable=True, browse_url=_case_browse_url(search_request))
-        response = render(request, "search/search.html", context, status=503)
-        response["Retry-After"] = "60"
-        return response
+        return _unavailable(request, search_request, context)
     return render(request, "search/search.html", context)
+
+
+def _unavailable(request, search_request: SearchRequest, context: dict):
+    # The page still works as a page: the header, the search box and a way round through the case list.
+    context.update(unavailable=True, browse_url=_case_browse_url(search_request))
+    response = render(request, "search/search.html", context, status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
+def search_export_view(request, fmt: str):
+    """/search/export.csv|xlsx|json: the search the same query string shows, every result the viewer may see (up to
+    exports.EXPORT_CAP) rather than one page. Unlike the page, a bad parameter is refused (400, naming it): a file
+    quietly holding a different search than asked for would mislead whoever opens it later."""
+    params = request.GET.copy()
+    params.pop("page", None)  # an export is every page
+    search_request, notices = search_request_from(params)
+    context = {"request_state": search_request, "text": search_request.text, "search_url": state_url(search_request)}
+    if fmt not in exports.FORMATS:
+        return _export_refused(
+            request, fmt, _("내보내기 형식 ‘%(value)s’는 없습니다. csv, xlsx, json 중 하나를 쓰세요.") % {"value": _short(fmt)}, context
+        )
+    if notices:  # with the page left out, only an unreadable year gets here
+        return _export_refused(request, fmt, _unknown_value("year", params.get("year", "")), context)
+    try:
+        export = exports.search_export(search_request, viewer=request.user, absolute_url=request.build_absolute_uri)
+    except SearchParameterError as error:
+        return _export_refused(request, fmt, _export_reason(search_request, error), context)
+    except SearchUnavailable:
+        return _unavailable(request, search_request, context)
+    response = HttpResponse(exports.WRITERS[fmt](export), content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(export, fmt)}"'
+    return response
+
+
+def _export_reason(request: SearchRequest, error: SearchParameterError) -> str:
+    name = error.parameter
+    if name in FILTERS:
+        return _unknown_value(name, str(getattr(request.filters, name)))
+    if name == "sort":
+        return _("정렬 방식 ‘%(value)s’는 없습니다. relevance 또는 newest를 쓰세요.") % {"value": _short(request.sort)}
+    return f"{name}: {error.reason}"
+
+
+def _unknown_value(name: str, value: str) -> str:
+    return _("%(facet)s ‘%(value)s’는 알 수 없는 값입니다.") % {"facet": FACET_LABELS[name], "value": _short(value)}
+
+
+def _export_refused(request, fmt: str, reason: str, context: dict):
+    if fmt == "json":
+        return JsonResponse({"detail": reason}, status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "search/export_error.html", {**context, "reason": reason}, status=400)
 
 
 # Parsing -----------------------------------------------------------------------------------------------------------
@@ -281,6 +333,7 @@ def _result_context(result: SearchResult, *, viewer) -> dict:
         "page_query": urlencode(state_params(request, page=None)),
         "first_number": (request.page - 1) * request.page_size + 1,
         "hidden_params": [(n, v) for n, v in state_params(request, page=None) if n != "q"],
+        "export_cap": exports.EXPORT_CAP,
     }
 
 
