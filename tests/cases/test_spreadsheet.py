@@ -173,8 +173,18 @@ def test_three_bad_rows_show_exactly_those_problems_and_import_nothing_then_the_
     # The fixed file: a preview listing every row, then one import of them all.
     soup = preview(client, upload(client, workbook_bytes(good)))
     assert problems(soup) == []
-    rows = [(tr.select("td")[0].get_text(strip=True), tr.select("td")[1].get_text(strip=True)) for tr in soup.select("table.import-rows tbody tr")]
-    assert rows == [("2", "gyeonggi-case-1"), ("3", "gyeonggi-case-2"), ("4", "gyeonggi-case-3"), ("6", "gyeonggi-case-4"), ("7", "gyeonggi-case-5"), ("9", "gyeonggi-case-6")]
+    rows = [
+        (tr.select("td")[0].get_text(strip=True), tr.select("td")[1].get_text(strip=True))
+        for tr in soup.select("table.import-rows tbody tr")
+    ]
+    assert rows == [
+        ("2", "gyeonggi-case-1"),
+        ("3", "gyeonggi-case-2"),
+        ("4", "gyeonggi-case-3"),
+        ("6", "gyeonggi-case-4"),
+        ("7", "gyeonggi-case-5"),
+        ("9", "gyeonggi-case-6"),
+    ]
     assert not CaseStudyPage.objects.exists()  # the preview wrote nothing
     response = client.post(PREVIEW, {"upload": token_of(soup)})
     assert response.status_code == 302 and response["Location"] == IMPORT
