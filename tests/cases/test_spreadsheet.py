@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -145,7 +146,10 @@ def test_template_and_import_pages_are_for_curators_and_officials_only(client):
         client.force_login(make_user(role=role))
         assert client.get(IMPORT).status_code == 302
         assert client.get(TEMPLATE).status_code == 302
+    client.force_login(make_user(role="curator"))
+    assert IMPORT in client.get("/admin/").content.decode()  # the admin menu entry
     client.force_login(make_user(role="official", place_code="41110"))
+    assert IMPORT in client.get("/admin/").content.decode()
     page = client.get(IMPORT)
     assert page.status_code == 200 and "경기도 수원시이(가) 주관하는 사례만" in page.content.decode()
     assert client.get(TEMPLATE).status_code == 200
@@ -163,11 +167,16 @@ def test_three_bad_rows_show_exactly_those_problems_and_import_nothing_then_the_
         6: case_row(4, start_year="이천이십삼"),
         9: case_row(6, municipality="해운대구"),
     }
-    soup = preview(client, upload(client, workbook_bytes(bad)))
+    response = upload(client, workbook_bytes(bad))
+    bad_token = response["Location"].split("upload=")[1]
+    soup = preview(client, response)
     found = problems(soup)
     assert [(row, column) for row, column, _ in found] == [("3", "분야"), ("6", "시작 연도"), ("9", "시군구")]
     assert "'교통'" in found[0][2] and "'해운대구' is not a 시군구 of 경기도" in found[2][2]
     assert soup.select_one("input[name=upload]") is None  # no 가져오기 button
+    # Even asked to import it anyway (the token is in the preview's address), the file imports nothing.
+    response = client.post(PREVIEW, {"upload": unquote(bad_token)})
+    assert response.status_code == 200 and len(problems(BeautifulSoup(response.content, "html.parser"))) == 3
     assert not CaseStudyPage.objects.exists()
 
     # The fixed file: a preview listing every row, then one import of them all.
