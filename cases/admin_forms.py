@@ -73,6 +73,16 @@ class CaseStudyPageForm(WagtailAdminPageForm):
             self.add_error("lead_place", _("소속 지자체의 사례만 등록·수정할 수 있습니다."))
         return cleaned
 
+    def save(self, commit=True):
+        """Featuring is the curators' decision, made at once on the curation page (cases.services.case_feature_set),
+        never through an edit: every revision the editor writes carries the live value, so neither an official's
+        form nor publishing an older draft can set or undo it."""
+        if self.instance.pk:
+            live = type(self.instance).objects.filter(pk=self.instance.pk).values("is_featured", "featured_at").first()
+            if live is not None:
+                self.instance.is_featured, self.instance.featured_at = live["is_featured"], live["featured_at"]
+        return super().save(commit=commit)
+
     def _guard_pii(self, cleaned) -> None:
         if not any(self.data.get(action) for action in PUBLISHING_ACTIONS):
             return

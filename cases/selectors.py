@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.translation import gettext as _
 
 from hub import permissions
 from hub.models import Place
@@ -17,6 +20,7 @@ LOGS_PER_PAGE = 30
 def case_page_context(*, case: CaseStudyPage, user) -> dict:
     from communities.models import CommunityPage
 
+    can_manage = permissions.can_manage_case(user, case)
     return {
         "province": case.lead_place.province,
         "participating": list(case.participating_places.select_related("parent")),
@@ -26,12 +30,59 @@ def case_page_context(*, case: CaseStudyPage, user) -> dict:
         "assets": list(case.assets.select_related("document")),
         "log_entries": list(case.log_entries.for_display()),
         "lessons_visible": case.lessons_visible_to(user),
-        "can_manage": permissions.can_manage_case(user, case),
+        "can_manage": can_manage,
         "communities": list(CommunityPage.objects.live().filter(related_cases=case).order_by("title")),
         "showcases": list(ShowcasePage.objects.live().filter(items__case=case).distinct()),
         **case_similar_context(case=case, user=user),
         **case_adoption_context(case=case, user=user),
+        "case_awards": list(case.awards.select_related("award").order_by("-year", "award__order")),
+        # What the case's own officials (and curators) read about its review; nobody else sees it.
+        "review_notice": case_review_state(case=case) if can_manage else None,
     }
+
+
+@dataclass(frozen=True)
+class ReviewNotice:
+    """Where a case's pending revision stands in the curators' review ("사례 검토" workflow)."""
+
+    changes_requested: bool  # False: waiting for a curator
+    comment: str = ""
+    reviewer: str = ""
+
+    @property
+    def message(self) -> str:
+        if not self.changes_requested:
+            return _("큐레이터가 제출된 수정본을 검토하고 있습니다. 승인되면 게시됩니다.")
+        if self.comment:
+            return _("%(reviewer)s 큐레이터가 수정을 요청했습니다: %(comment)s") % {"reviewer": self.reviewer, "comment": self.comment}
+        return _("%(reviewer)s 큐레이터가 수정을 요청했습니다.") % {"reviewer": self.reviewer}
+
+
+def case_review_state(*, case: CaseStudyPage) -> ReviewNotice | None:
+    """The case's review in progress or sent back for changes, or None when no review is open."""
+    from wagtail.models import WorkflowState
+
+    state = (
+        WorkflowState.objects.for_instance(case)
+        .active()
+        .select_related("current_task_state__finished_by__member")
+        .order_by("-created_at")
+        .first()
+    )
+    if state is None:
+        return None
+    if state.status != WorkflowState.STATUS_NEEDS_CHANGES or state.current_task_state is None:
+        return ReviewNotice(changes_requested=False)
+    task_state = state.current_task_state
+    reviewer = task_state.finished_by
+    member = permissions.member_of(reviewer) if reviewer else None
+    name = member.display_name if member else (reviewer.get_username() if reviewer else "")
+    return ReviewNotice(changes_requested=True, comment=task_state.comment.strip(), reviewer=name)
+
+
+def case_changes_requested(*, case: CaseStudyPage) -> ReviewNotice | None:
+    notice = case_review_state(case=case)
+    return notice if notice is not None and notice.changes_requested else None
 
 
 def _shown_case(case: CaseStudyPage | None, user) -> CaseStudyPage | None:

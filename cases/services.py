@@ -198,3 +198,127 @@ def _adopted_case_key(*, source_case: CaseStudyPage, place) -> str:
         n += 1
         key = f"{stem}-{n}"
     return key
+
+
+# Review and curation (issue 5): the curators' workflow, featured cases, awards ------------------------------------
+
+REVIEW_WORKFLOW_NAME = "사례 검토"
+REVIEW_TASK_NAME = "큐레이터 검토"
+AWARD_FIRST_YEAR = 2000  # the first smart-city awards; an earlier year is a typing error
+
+
+class CurationRefused(Exception):
+    """Why a featuring or an award cannot be recorded, in words the curator reads."""
+
+
+def review_workflow_ensure(*, apps=None):
+    """Put every case through the curators' review: the "사례 검토" workflow (one group approval task for the
+    curator group) on the case list, and officials without a publish permission of their own there.
+
+    Idempotent, and written against an app registry so that migration 0005 runs the same code with its historical
+    models. Returns the workflow on the case list, or None while there is no case list or curator group yet (a fresh
+    database: `site_structure_ensure` calls this again once it has built them). A workflow a curator has since put
+    on the case list in the admin stands.
+    """
+    from django.apps import apps as installed_apps
+
+    from hub.models.members import CURATOR_GROUP, OFFICIAL_GROUP
+
+    apps = apps or installed_apps
+    get = apps.get_model
+    index = get("cases", "CaseIndexPage").objects.first()
+    curators = get("auth", "Group").objects.filter(name=CURATOR_GROUP).first()
+    if index is None or curators is None:
+        return None
+    get("wagtailcore", "GroupPagePermission").objects.filter(
+        group__name=OFFICIAL_GROUP, page_id=index.pk, permission__codename="publish_page"
+    ).delete()
+    assigned = get("wagtailcore", "WorkflowPage").objects.filter(page_id=index.pk).first()
+    if assigned is not None:
+        return get("wagtailcore", "Workflow").objects.get(pk=assigned.workflow_id)
+    task_type, _created = get("contenttypes", "ContentType").objects.get_or_create(app_label="wagtailcore", model="groupapprovaltask")
+    task, _created = get("wagtailcore", "GroupApprovalTask").objects.get_or_create(
+        name=REVIEW_TASK_NAME, defaults={"content_type": task_type, "active": True}
+    )
+    task.groups.add(curators)
+    workflow, created = get("wagtailcore", "Workflow").objects.get_or_create(name=REVIEW_WORKFLOW_NAME, defaults={"active": True})
+    if created:
+        get("wagtailcore", "WorkflowTask").objects.create(workflow=workflow, task_id=task.pk, sort_order=0)
+    get("wagtailcore", "WorkflowPage").objects.create(page_id=index.pk, workflow=workflow)
+    return workflow
+
+
+def _curator_required(user) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from hub import permissions
+
+    if user is None or not permissions.is_curator(user):
+        raise PermissionDenied(_("큐레이터만 추천 사례와 시상을 정할 수 있습니다."))
+
+
+def _curation_indexed(case: CaseStudyPage) -> None:
+    """Featuring and awards change the case's document without a publish: note it for the indexer."""
+    from search.indexing import outbox_record
+    from search.signals import page_documents
+
+    outbox_record(page_documents(case))
+
+
+@transaction.atomic
+def case_feature_set(*, case: CaseStudyPage, featured: bool, by) -> CaseStudyPage:
+    """Feature a case (or stop featuring it) at once, whatever draft or review is pending.
+
+    The live row is written directly, and the latest revision too: the workflow publishes the latest revision on
+    approval, and a stale `is_featured` there would quietly undo the curator's decision (the admin form pins it to
+    the live value for every new revision, see cases/admin_forms.py).
+    """
+    _curator_required(by)
+    current = CaseStudyPage.objects.select_for_update().get(pk=case.pk)
+    if current.is_featured == featured:
+        return current
+    featured_at = timezone.now() if featured else None
+    CaseStudyPage.objects.filter(pk=case.pk).update(is_featured=featured, featured_at=featured_at)
+    current.is_featured, current.featured_at = featured, featured_at
+    latest = Revision.page_revisions.filter(object_id=str(case.pk)).order_by("-created_at", "-id").first()
+    if latest is not None:
+        latest.content.update(is_featured=featured, featured_at=featured_at.isoformat() if featured_at else None)
+        latest.save(update_fields=["content"])
+    _curation_indexed(current)
+    return current
+
+
+@transaction.atomic
+def case_award_give(*, case: CaseStudyPage, award, year: int, by, note: str = ""):
+    """Give `case` an award for `year`. Giving the same award for the same year again keeps one row (the note is
+    updated when one is given), so a second click never duplicates a badge."""
+    from django.core.exceptions import ValidationError
+
+    from cases.models import CaseAward
+
+    _curator_required(by)
+    if not AWARD_FIRST_YEAR <= year <= timezone.localdate().year + 1:
+        raise CurationRefused(_("시상 연도는 %(first)d년부터 내년까지만 쓸 수 있습니다.") % {"first": AWARD_FIRST_YEAR})
+    note = note.strip()
+    existing = CaseAward.objects.select_for_update().filter(case=case, award=award, year=year).first()
+    if existing is not None:
+        if note and note != existing.note:
+            existing.note = note
+            existing.save(update_fields=["note"])
+        return existing
+    case_award = CaseAward(case=case, award=award, year=year, note=note, given_by=by)
+    try:
+        case_award.full_clean()
+    except ValidationError as error:
+        raise CurationRefused(" ".join(error.messages)) from error
+    case_award.save()
+    _curation_indexed(case)
+    return case_award
+
+
+@transaction.atomic
+def case_award_revoke(*, case_award, by) -> None:
+    _curator_required(by)
+    case = case_award.case
+    case_award.delete()
+    _curation_indexed(case)

@@ -15,7 +15,8 @@ User = get_user_model()
 
 PAGE_PERMISSIONS = {
     CURATOR_GROUP: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
-    OFFICIAL_GROUP: ["add_page", "change_page", "publish_page"],
+    # Officials submit their cases for the curators' review ("사례 검토" workflow, cases.services) instead of publishing.
+    OFFICIAL_GROUP: ["add_page", "change_page"],
 }
 MODEL_PERMISSIONS = {
     CURATOR_GROUP: [
@@ -29,6 +30,9 @@ MODEL_PERMISSIONS = {
         ("cases", "stage", "add_stage"),
         ("cases", "stage", "change_stage"),
         ("cases", "stage", "delete_stage"),
+        ("cases", "award", "add_award"),
+        ("cases", "award", "change_award"),
+        ("cases", "award", "delete_award"),
         ("hub", "member", "change_member"),
     ],
     OFFICIAL_GROUP: [("wagtailadmin", "admin", "access_admin")],
@@ -70,6 +74,9 @@ def site_structure_ensure() -> HomePage:
 
     _ensure_group(CURATOR_GROUP, page=home)
     _ensure_group(OFFICIAL_GROUP, page=sections["cases"])
+    from cases.services import review_workflow_ensure
+
+    review_workflow_ensure()
     return home
 
 

@@ -64,6 +64,8 @@ class SearchHitOut(Schema):
     stage: str | None = Field(description="Stage slug for cases and logs, or null. 단계 슬러그.")
     snippet: str = Field(description="HTML: escaped text with the matched words in <mark>…</mark>; safe to insert as HTML. 발췌.")
     score: float = Field(description="Relevance score; compare only within one response. 관련도 점수.")
+    featured: bool = Field(description="A case the national curators feature (always false for other types). 큐레이터 추천 사례.")
+    awards: list[str] = Field(description="Slugs of the awards a case holds, e.g. best-practice. 시상 슬러그 목록.")
 
 
 class FacetValueOut(Schema):
@@ -81,6 +83,8 @@ class FacetsOut(Schema):
     year: list[FacetValueOut] = Field(description="Years. 연도.")
     type: list[FacetValueOut] = Field(description="Content types. 종류.")
     lang: list[FacetValueOut] = Field(description="Languages (ko, en). 언어.")
+    featured: list[FacetValueOut] = Field(description="Featured cases: the one value 'yes'. 큐레이터 추천.")
+    award: list[FacetValueOut] = Field(description="Award slugs. 시상.")
 
 
 class SearchOut(Schema):
@@ -126,6 +130,8 @@ class SearchParams(PageParams):
     type: DocumentType | None = Field(None, description="Only this content type. 종류.")
     year: int | None = Field(None, ge=1900, le=2100, description="Year: start year of a case, publication year otherwise. 연도.")
     lang: Literal["ko", "en"] | None = Field(None, description="Language of the item. 언어.")
+    featured: Literal["yes"] | None = Field(None, description="yes: only cases the national curators feature. 큐레이터 추천 사례만.")
+    award: str | None = Field(None, description="Only cases holding this award, by slug, e.g. best-practice. 시상.")
     sort: Literal["relevance", "newest"] = Field(
         "relevance", description="relevance (default) or newest; an empty q always sorts newest. 정렬."
     )
@@ -222,6 +228,8 @@ def _filters(params: SearchParams) -> SearchFilters:
         type=params.type or "",
         year=params.year,
         lang=params.lang or "",
+        featured=params.featured or "",
+        award=params.award or "",
     )
 
 
@@ -263,4 +271,6 @@ def _hit_out(request: HttpRequest, hit: Hit, places: dict[str, Place]) -> dict:
         "stage": hit.stage or None,
         "snippet": hit.snippet,
         "score": hit.score,
+        "featured": hit.is_featured,
+        "awards": list(hit.awards),
     }

@@ -6,6 +6,8 @@
     place           region (시도 code) and municipality (시군구 or foreign city code) of the lead place (cases,
                     their logs) or of the author (posts); codes only, labels come from search/labels.py
     vocabularies    sectors, technologies, stage: slugs; year; language; published_at
+    curation        featured (["yes"] for a case curators feature, else []) and awards (the award slugs a case holds):
+                    lists, so that both backends store them as multi-valued keywords
     text            title, summary, body (plain text for snippets), and the analysed `*_terms` the backends match:
                     title_terms, body_terms, and lessons_terms (a case's lessons when only members may read them,
                     matched for members only)
@@ -31,6 +33,7 @@ TYPES = ("case", "log", "post", "community", "showcase")
 BODY_MAX_CHARS = 20_000  # what snippets are cut from; the terms cover the whole text
 SUMMARY_MAX_CHARS = 600
 TERMS_FIELDS = ("title_terms", "body_terms", "lessons_terms")
+FEATURED = "yes"  # the one value of `featured`, and of the search filter of that name
 
 
 def doc_id(type_: str, pk: int) -> str:
@@ -64,6 +67,8 @@ class HubDocument(Document):
     technologies = Keyword()
     stage = Keyword()
     tags = Keyword()
+    featured = Keyword()
+    awards = Keyword()
     year = Integer()
     published_at = Date()
     case_id = Integer()
@@ -142,6 +147,8 @@ def _base(type_: str, pk: int, **fields) -> dict:
         "technologies": [],
         "stage": "",
         "tags": [],
+        "featured": [],
+        "awards": [],
         "year": None,
         "published_at": None,
         "case_id": None,
@@ -190,7 +197,7 @@ def _cases(pks: list[int]) -> dict[int, dict]:
         CaseStudyPage.objects.live()
         .filter(pk__in=pks)
         .select_related("lead_place__parent", "sector", "stage")
-        .prefetch_related("technologies", "tags", "participating_places__parent", "indicators")
+        .prefetch_related("technologies", "tags", "participating_places__parent", "indicators", "awards__award")
     )
     documents = {}
     for case in cases:
@@ -234,6 +241,8 @@ def _cases(pks: list[int]) -> dict[int, dict]:
             technologies=[t.slug for t in technologies],
             stage=case.stage.slug,
             tags=[tag.name for tag in case.tags.all()],
+            featured=[FEATURED] if case.is_featured else [],
+            awards=sorted({case_award.award.slug for case_award in case.awards.all()}),
             year=case.start_year,
             published_at=_iso(case.last_published_at or case.first_published_at),
             case_id=case.pk,

@@ -9,10 +9,12 @@ from __future__ import annotations
 import threading
 import time
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 REFRESH_SECONDS = 60
 LANGUAGE_LABELS = {"ko": "한국어", "en": "English"}
+FEATURED_LABELS = {"yes": gettext_lazy("추천 사례")}  # the one value of the `featured` filter
+STATIC_FACETS = ("type", "lang", "featured")  # values fixed in code: nothing to refresh from the database
 
 _lock = threading.Lock()
 _cache: dict = {"at": 0.0, "maps": None}
@@ -25,6 +27,8 @@ def label_for(facet: str, value: str) -> str:
         return str(DOCUMENT_TYPES.get(value, value))
     if facet == "lang":
         return LANGUAGE_LABELS.get(value, value)
+    if facet == "featured":
+        return str(FEATURED_LABELS.get(value, value))
     if facet == "year":
         return str(value)
     names = _maps().get(facet, {}).get(str(value))
@@ -42,7 +46,7 @@ def known_value(facet: str, value: str) -> bool:
     """
     if value in known_values(facet):
         return True
-    if facet in ("type", "lang"):
+    if facet in STATIC_FACETS:
         return False
     labels_refresh()
     return value in known_values(facet)
@@ -56,6 +60,8 @@ def known_values(facet: str) -> set[str]:
         return set(DOCUMENT_TYPES)
     if facet == "lang":
         return set(LANGUAGE_LABELS)
+    if facet == "featured":
+        return set(FEATURED_LABELS)
     return set(_maps().get(facet, {}))
 
 
@@ -85,7 +91,7 @@ def _maps() -> dict[str, dict[str, tuple[str, str]]]:
 
 
 def _load() -> dict[str, dict[str, tuple[str, str]]]:
-    from cases.models import Sector, Stage, Technology
+    from cases.models import Award, Sector, Stage, Technology
     from hub.models import Place
 
     places = Place.objects.values_list("code", "name", "name_en", "level", "parent__name")
@@ -101,4 +107,5 @@ def _load() -> dict[str, dict[str, tuple[str, str]]]:
         "sector": {slug: (name, en) for slug, name, en in Sector.objects.values_list("slug", "name", "name_en")},
         "technology": {slug: (name, en) for slug, name, en in Technology.objects.values_list("slug", "name", "name_en")},
         "stage": {slug: (name, en) for slug, name, en in Stage.objects.values_list("slug", "name", "name_en")},
+        "award": {slug: (name, en) for slug, name, en in Award.objects.values_list("slug", "name", "name_en")},
     }

@@ -26,6 +26,7 @@ from hub import permissions
 from . import analysis
 from .backends import SearchUnavailable, get_backend
 from .backends.base import BackendQuery
+from .documents import FEATURED
 from .highlight import highlight_forms, snippet
 from .labels import facet_labels, label_for
 
@@ -54,8 +55,19 @@ DOCUMENT_TYPES = {
     "showcase": _("쇼케이스"),
 }
 SORTS = ("relevance", "newest")
-FACETS = ("region", "municipality", "sector", "technology", "stage", "year", "type", "lang")
-FACET_SIZES = {"region": 20, "municipality": 30, "sector": 20, "technology": 30, "stage": 10, "year": 30, "type": 10, "lang": 5}
+FACETS = ("region", "municipality", "sector", "technology", "stage", "year", "type", "lang", "featured", "award")
+FACET_SIZES = {
+    "region": 20,
+    "municipality": 30,
+    "sector": 20,
+    "technology": 30,
+    "stage": 10,
+    "year": 30,
+    "type": 10,
+    "lang": 5,
+    "featured": 1,
+    "award": 20,
+}
 MAX_PAGE_SIZE = 100
 # Deep pages cost the backend more than anyone gains from them (and Elasticsearch caps from + size at 10,000).
 MAX_RESULT_WINDOW = 10_000
@@ -87,6 +99,8 @@ class SearchFilters:
     type: str = ""  # one of DOCUMENT_TYPES
     year: int | None = None
     lang: str = ""  # ko | en
+    featured: str = ""  # "yes": only cases the curators feature
+    award: str = ""  # award slug, e.g. best-practice
 
     def active(self) -> dict[str, str | int]:
         return {name: value for name, value in self.__dict__.items() if value not in ("", None)}
@@ -153,6 +167,18 @@ class Hit:
     @property
     def stage_label(self) -> str:
         return label_for("stage", self.stage) if self.stage else ""
+
+    @property
+    def is_featured(self) -> bool:
+        return FEATURED in (self.source.get("featured") or ())
+
+    @property
+    def awards(self) -> tuple[str, ...]:
+        return tuple(self.source.get("awards") or ())
+
+    @property
+    def award_labels(self) -> list[str]:
+        return [label_for("award", slug) for slug in self.awards]
 
 
 @dataclass

@@ -32,9 +32,10 @@ from .service import (
 )
 
 PAGE_SIZE = 20
-FILTERS = ("region", "municipality", "sector", "technology", "stage", "type", "year", "lang")
-# The order of the facet groups on the page: place first, as officials think of "who did this" before "what".
-FACET_ORDER = ("region", "municipality", "sector", "technology", "stage", "year", "type", "lang")
+FILTERS = ("region", "municipality", "sector", "technology", "stage", "type", "year", "lang", "featured", "award")
+# The order of the facet groups on the page: place first, as officials think of "who did this" before "what"; the
+# curators' picks (featured, awards) follow the vocabularies.
+FACET_ORDER = ("region", "municipality", "sector", "technology", "stage", "featured", "award", "year", "type", "lang")
 FACET_LABELS = {
     "region": gettext_lazy("시도"),
     "municipality": gettext_lazy("시군구"),
@@ -44,6 +45,8 @@ FACET_LABELS = {
     "year": gettext_lazy("연도"),
     "type": gettext_lazy("유형"),
     "lang": gettext_lazy("언어"),
+    "featured": gettext_lazy("큐레이터 추천"),
+    "award": gettext_lazy("시상"),
 }
 # The long facet lists show their most frequent values and fold the rest under "더 보기"; the 17 시도 and the short
 # vocabularies are always shown whole, as officials scan them for their own.

@@ -42,7 +42,11 @@ class CaseStudyQuerySet(PageQuerySet):
         return qs
 
     def with_facts(self):
-        return self.select_related("lead_place__parent", "sector", "stage").prefetch_related("technologies")
+        from .curation import CaseAward
+
+        # Awards are shown as badges on every case card (templates/cases/includes/case_card.html).
+        awards = models.Prefetch("awards", queryset=CaseAward.objects.select_related("award").order_by("-year", "award__order"))
+        return self.select_related("lead_place__parent", "sector", "stage").prefetch_related("technologies", awards)
 
 
 CaseStudyManager = PageManager.from_queryset(CaseStudyQuerySet)

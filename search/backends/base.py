@@ -16,8 +16,11 @@ FILTER_FIELDS = {
     "type": "type",
     "year": "year",
     "lang": "language",
+    "featured": "featured",
+    "award": "awards",
 }
-MULTI_VALUED = frozenset({"sectors", "technologies"})
+# Stored as lists (SQLite: rows of doc_values; Elasticsearch: keyword arrays). `featured` is ["yes"] or [].
+MULTI_VALUED = frozenset({"sectors", "technologies", "featured", "awards"})
 # Field weights, the same on both backends: a word in the title counts three times a word in the body.
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 SEARCH = "/api/v1/search/"
 SUGGEST = "/api/v1/suggest/"
-HIT_FIELDS = {"key", "type", "title", "url", "region", "municipality", "sector", "sectors", "technologies", "stage", "snippet", "score"}
+HIT_FIELDS = {
+    *("key", "type", "title", "url", "region", "municipality", "sector", "sectors", "technologies", "stage", "snippet", "score"),
+    *("featured", "awards"),
+}
 
 
 def get_json(client, path, params=None, status=200):
@@ -316,6 +319,8 @@ BAD_PARAMETERS = [
     ({"stage": "finished"}, "stage"),
     ({"type": "page"}, "type"),
     ({"lang": "fr"}, "lang"),
+    ({"featured": "no"}, "featured"),
+    ({"award": "no-such-award"}, "award"),
     ({"sort": "oldest"}, "sort"),
     ({"year": "abc"}, "year"),
     ({"year": "20"}, "year"),
@@ -437,7 +442,8 @@ def test_openapi_schema_is_valid_and_describes_the_search_endpoints(client):
     assert {"/api/v1/search/", "/api/v1/suggest/", "/api/v1/cases/{key}/similar/"} <= set(paths)
     search = paths["/api/v1/search/"]["get"]
     parameters = {p["name"]: p for p in search["parameters"]}
-    expected = {"q", "region", "municipality", "sector", "technology", "stage", "type", "year", "lang", "sort", "page", "page_size"}
+    expected = {"q", "region", "municipality", "sector", "technology", "stage", "type", "year", "lang", "featured", "award"}
+    expected |= {"sort", "page", "page_size"}
     assert expected == set(parameters)
     assert all(p.get("description") for p in parameters.values())
     assert {"200", "400", "503"} <= set(search["responses"])

@@ -118,7 +118,8 @@ def test_case_page_query_count_is_bounded(client, official, django_assert_max_nu
         log_entry_create(case=case, author=official, date="2026-02-01", kind="progress", title=f"로그 {n}")
     many = queries_for_page()
     assert many == few, f"case page: {few} queries with 3 logs, {many} with 40"
-    with django_assert_max_num_queries(35):
+    # The bound grows with what the page shows, never with the logs: +2 for the case's awards and its review notice.
+    with django_assert_max_num_queries(37):
         client.get(case.url)
 
 

@@ -64,17 +64,28 @@ def test_edit_case_in_admin(client, world, role, visibility):
     assert response.status_code == EDIT[role]
 
 
-PUBLISH = {"pending": False, "official_a": True, "official_b": False, "moderator": False, "curator": True}
+# Officials edit their own municipality's cases and submit them for the curators' review ("사례 검토" workflow);
+# only curators publish, unpublish and delete a live case.
+CAN_EDIT = {"pending": False, "official_a": True, "official_b": False, "moderator": False, "curator": True}
+CAN_SUBMIT = CAN_EDIT
+CAN_PUBLISH = {"pending": False, "official_a": False, "official_b": False, "moderator": False, "curator": True}
 
 
-@pytest.mark.parametrize("role", list(PUBLISH))
+@pytest.mark.parametrize("role", list(CAN_EDIT))
 def test_publish_permission(world, role):
     case = world["public_case"]
     tester = case.permissions_for_user(world["users"][role])
-    assert tester.can_publish() is PUBLISH[role]
-    assert tester.can_edit() is PUBLISH[role]
-    assert tester.can_unpublish() is PUBLISH[role]
-    assert tester.can_delete() is PUBLISH[role]
+    assert tester.can_edit() is CAN_EDIT[role]
+    assert tester.can_submit_for_moderation() is CAN_SUBMIT[role]
+    assert tester.can_publish() is CAN_PUBLISH[role]
+    assert tester.can_unpublish() is CAN_PUBLISH[role]
+    assert tester.can_delete() is CAN_PUBLISH[role]
+
+
+def test_an_official_may_delete_a_draft_case_of_their_own(world):
+    draft = make_case(place_code=PLACE_A, publish=False)
+    assert draft.permissions_for_user(world["users"]["official_a"]).can_delete() is True
+    assert draft.permissions_for_user(world["users"]["official_b"]).can_delete() is False
 
 
 def test_official_of_another_region_cannot_publish_by_post(client, world):

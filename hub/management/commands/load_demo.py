@@ -48,6 +48,7 @@ class Command(BaseCommand):
             for showcase in activity["showcases"]:
                 self._showcase(showcase, curator)
             adoptions = sum(self._adoption(adoption, users) for adoption in activity.get("adoptions", []))
+            self._curation(activity, curator)
         self.stdout.write(
             self.style.SUCCESS(
                 f"demo: {len(result.created)} cases created, {len(result.updated)} updated; "
@@ -166,6 +167,22 @@ class Command(BaseCommand):
         except AdoptionRefused as refused:
             raise CommandError(f"demo adoption of {data['case']} by {data['by']}: {refused}")
         return 1
+
+    # Curation -----------------------------------------------------------
+
+    def _curation(self, activity: dict, curator) -> None:
+        """Featured cases and awards, through the curators' own services (both keep what is already there)."""
+        from cases.models import Award
+        from cases.services import case_award_give, case_feature_set
+
+        for key in activity.get("featured", []):
+            case_feature_set(case=CaseStudyPage.objects.get(key=key), featured=True, by=curator)
+        for data in activity.get("awards", []):
+            award = Award.objects.filter(slug=data["award"]).first()
+            if award is None:
+                raise CommandError(f"demo award for {data['case']}: unknown award {data['award']!r}")
+            case = CaseStudyPage.objects.get(key=data["case"])
+            case_award_give(case=case, award=award, year=data["year"], note=data.get("note", ""), by=curator)
 
     # Showcases ----------------------------------------------------------
 
