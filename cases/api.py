@@ -9,15 +9,16 @@ nobody gets drafts. A case the caller may not read answers 404, exactly like a k
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import field_validator
+from pydantic import BeforeValidator, StrictInt, field_validator
 
 from hub import permissions
 from hub.api_auth import ApiTokenAuth
@@ -34,6 +35,8 @@ from .models.pages import Language, ProcurementMethod, Visibility
 from .selectors import case_queryset
 
 router = Router(tags=["cases"])
+EXAMPLE_KEY = "seoul-gangnam-ai-signal"  # a case of the demo content (cases/demo/cases.json)
+CASE_KEY = Path(description=f"Case key, as in the results of /api/v1/cases/ (e.g. {EXAMPLE_KEY}). 사례 키.", example=EXAMPLE_KEY)
 
 
 # Schemas ------------------------------------------------------------------
@@ -252,7 +255,7 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]):
     summary="Case detail · 사례 상세",
     description="Every structured fact of one case. A members-only case answers 404 to callers who may not read it.",
 )
-def case_detail(request: HttpRequest, key: str):
+def case_detail(request: HttpRequest, key: str = CASE_KEY):
     case = _with_detail(CaseStudyPage.objects.visible_to(request.user)).filter(key=key).first() if KEY_PATTERN.match(key) else None
     if case is None:
         raise HttpError(404, f"key: no case '{key}'.")
@@ -269,6 +272,19 @@ def _with_detail(queryset):
 # and `import_cases` accept the same records), a log entry by the site's form and service; both pass the PII guard.
 
 WRITE_AUTH = ApiTokenAuth(write=True)
+
+
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value):
+    """Only 'YYYY-MM-DD' text, as the schema says: pydantic alone would also take 0 (1970-01-01) or '2026-11-20T00:00'."""
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return datetime.date.fromisoformat(value)
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 def _refuse_nul(value):
@@ -298,6 +314,27 @@ class AssetIn(Schema):
 class CaseIn(Schema):
     """The fields of the import format (README "Importing cases"), as JSON."""
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "key": "jongno-smart-shelter",
+                    "title": "종로 스마트 버스 쉼터",
+                    "language": "ko",
+                    "country": "KR",
+                    "region": "서울특별시",
+                    "municipality": "종로구",
+                    "sector": "safety",
+                    "technologies": ["iot"],
+                    "stage": "pilot",
+                    "start_year": 2025,
+                    "summary": "버스정류장에 냉난방과 비상벨을 갖춘 쉼터를 설치했습니다.",
+                    "indicators": [{"label": "하루 이용자", "value": "1200", "unit": "명"}],
+                }
+            ]
+        }
+    }
+
     key: str = Field(pattern=KEY_PATTERN.pattern, description="Lowercase slug, unique on this hub; becomes the page address. 사례 키.")
     title: str = Field(min_length=1, max_length=255, description="제목.")
     language: Literal[tuple(Language.values)] = Field(description="Language the case is written in. 언어.")
@@ -309,8 +346,8 @@ class CaseIn(Schema):
     sector: str = Field(min_length=1, max_length=100, description="Sector by slug or name (safety, 안전). 분야.")
     technologies: list[str] = Field(max_length=30, description="Technologies by slug or name (ai, IoT). 기술.")
     stage: str = Field(min_length=1, max_length=100, description="Stage by slug or name (pilot, 실증). 단계.")
-    start_year: int = Field(description="시작 연도.")
-    end_year: int | None = Field(None, description="종료 연도.")
+    start_year: StrictInt = Field(description="시작 연도.")
+    end_year: StrictInt | None = Field(None, description="종료 연도.")
     summary: str = Field(min_length=1, max_length=50_000, description="요약.")
     problem: str = Field("", max_length=50_000, description="Markdown. 문제.")
     solution: str = Field("", max_length=50_000, description="Markdown. 해결 방법.")
@@ -321,10 +358,10 @@ class CaseIn(Schema):
     partners: str = Field("", max_length=50_000, description="협력 기관.")
     vendors: str = Field("", max_length=255, description="수행 업체.")
     procurement_method: Literal[("", *ProcurementMethod.values)] = Field("", description="조달 방식.")
-    budget_total: int | None = Field(None, ge=0, le=10**15, description="총사업비(원).")
-    budget_national: int | None = Field(None, ge=0, le=10**15, description="국비(원).")
-    budget_local: int | None = Field(None, ge=0, le=10**15, description="지방비(원).")
-    running_cost_yearly: int | None = Field(None, ge=0, le=10**15, description="연간 운영비(원).")
+    budget_total: StrictInt | None = Field(None, ge=0, le=10**15, description="총사업비(원).")
+    budget_national: StrictInt | None = Field(None, ge=0, le=10**15, description="국비(원).")
+    budget_local: StrictInt | None = Field(None, ge=0, le=10**15, description="지방비(원).")
+    running_cost_yearly: StrictInt | None = Field(None, ge=0, le=10**15, description="연간 운영비(원).")
     tags: list[str] = Field([], max_length=30, description="Free tags. 태그.")
     participating: list[str] = Field(
         [], max_length=50, description="Other local governments as '시도 시군구' (경기도 성남시). 참여 지자체."
@@ -350,7 +387,20 @@ class CaseCreatedOut(CaseDetailOut):
 
 
 class LogEntryIn(Schema):
-    date: datetime.date = Field(description="The day the update is about. 날짜.")
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "date": "2026-11-20",
+                    "kind": "milestone",
+                    "title": "시범 운영 시작",
+                    "body": "정류장 3곳에서 **시범 운영**을 시작했습니다.",
+                }
+            ]
+        }
+    }
+
+    date: IsoDate = Field(description="The day the update is about, YYYY-MM-DD. 날짜.")
     kind: Literal[tuple(ProjectLogEntry.Kind.values)] = Field(ProjectLogEntry.Kind.PROGRESS, description="종류.")
     title: str = Field(min_length=1, max_length=200, description="제목.")
     body: str = Field("", max_length=50_000, description="Markdown. 내용.")
@@ -406,7 +456,7 @@ def case_create(request: HttpRequest, payload: CaseIn):
         raise BadRequest(*_validation_error(error)) from error
     created = _with_detail(CaseStudyPage.objects.filter(pk=case.pk)).get()
     created.status = "published" if created.live else ("in_review" if created.workflow_in_progress else "draft")
-    return 201, created
+    return Status(201, created)
 
 
 @router.post(
@@ -416,7 +466,7 @@ def case_create(request: HttpRequest, payload: CaseIn):
     summary="Add a project log entry · 프로젝트 로그 작성",
     description="Needs a write token of someone who may manage the case: its local government's officials, or a curator.",
 )
-def log_entry_create(request: HttpRequest, key: str, payload: LogEntryIn):
+def log_entry_create(request: HttpRequest, payload: LogEntryIn, key: str = CASE_KEY):
     case = CaseStudyPage.objects.visible_to(request.user).filter(key=key).first() if KEY_PATTERN.match(key) else None
     if case is None:
         raise HttpError(404, f"key: no case '{key}'.")
@@ -434,7 +484,7 @@ def log_entry_create(request: HttpRequest, key: str, payload: LogEntryIn):
         raise BadRequest(_pii_field(blocked, ProjectLogEntry, ("title", "body")), blocked.messages[0]) from blocked
     except ValidationError as error:
         raise BadRequest(*_validation_error(error)) from error
-    return 201, ProjectLogEntry.objects.select_related("case", "new_stage", "previous_stage").get(pk=entry.pk)
+    return Status(201, ProjectLogEntry.objects.select_related("case", "new_stage", "previous_stage").get(pk=entry.pk))
 
 
 def _first_error(errors: dict) -> tuple[str, str]:

@@ -32,8 +32,8 @@ signed in on the site or with an API token (`Authorization: Bearer <token>`, mad
 **Writing** (creating case studies and project log entries) needs a *write* token of an approved official or a
 curator. Officials' cases are drafts submitted for review; curators' are published.
 
-**Rate limits.** Anonymous and signed-in callers may make {anonymous} requests per address (or member); token callers
-{token} per token. Past the limit the API answers 429 with `Retry-After` (seconds).
+**Rate limits.** Anonymous callers may make {anonymous} requests per IP address, members signed in on the site as many
+per session, and token callers {token} per token. Past the limit the API answers 429 with `Retry-After` (seconds).
 
 **Errors** are `{{"detail": "<parameter>: <reason>"}}` with 400 (bad parameter or field), 401 (token missing or
 invalid, with `WWW-Authenticate`), 403 (not allowed), 404, 429 or 503 (search backend down, with `Retry-After`).

@@ -201,7 +201,8 @@ def client_address(request: HttpRequest) -> str:
 class ApiRateThrottle(BaseThrottle):
     """Fixed-window counters in Django's cache (atomic `incr`, so processes sharing Redis share the limits).
 
-    Token callers: API_TOKEN_RATE per token. Everyone else: API_ANONYMOUS_RATE per signed-in user, or per IP address.
+    Token callers: API_TOKEN_RATE per token. Everyone else: API_ANONYMOUS_RATE per signed-in session (members of one
+    office share an address, not a limit), or per IP address.
     The settings are read at each request, so a test or an operator can change them without a restart.
     """
 
@@ -210,10 +211,11 @@ class ApiRateThrottle(BaseThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         if isinstance(getattr(request, "auth", None), ApiToken):
-            rate, who = rate_parse(settings.API_TOKEN_RATE, setting="API_TOKEN_RATE"), f"token:{request.auth.pk}"
+            rate, who = rate_parse(settings.API_TOKEN_RATE, setting="API_TOKEN_RATE"), f"token:{request.auth.key_prefix}"
         else:
             rate = rate_parse(settings.API_ANONYMOUS_RATE, setting="API_ANONYMOUS_RATE")
-            who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_address(request)}"
+            session = request.session.session_key if request.user.is_authenticated else None
+            who = f"session:{session}" if session else f"ip:{client_address(request)}"
         now = time.time()
         window = int(now // rate.seconds)
         key = f"api-rate:{who}:{rate.seconds}:{window}"

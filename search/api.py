@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from cases.api import PlaceRefOut
+from cases.api import CASE_KEY, PlaceRefOut
 from cases.importing import KEY_PATTERN
 from cases.models import CaseStudyPage
 from hub.api_paging import ACCESS_ERRORS, BadRequest, ErrorOut, PageParams, ServiceUnavailable, page_link, province_code
@@ -193,7 +193,7 @@ def suggest_titles(request: HttpRequest, params: Query[SuggestParams]):
     description="Published cases most like this one that the caller may read, other regions first, each with its reasons. "
     "A case the caller may not read answers 404, like /api/v1/cases/{key}/.",
 )
-def case_similar(request: HttpRequest, key: str):
+def case_similar(request: HttpRequest, key: str = CASE_KEY):
     case = CaseStudyPage.objects.visible_to(request.user).filter(key=key).first() if KEY_PATTERN.match(key) else None
     if case is None:
         raise HttpError(404, f"key: no case '{key}'.")

@@ -168,8 +168,8 @@ SEARCH_REFRESH_ON_WRITE = env.bool("SEARCH_REFRESH_ON_WRITE", default=False)
 # process counts the API rate limits together.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
-# JSON API (/api/v1/) rate limits, "requests/period" (120/min, 10/s, 1000/5m): anonymous and signed-in callers per IP
-# address or member; token callers per token.
+# JSON API (/api/v1/) rate limits, "requests/period" (120/min, 10/s, 1000/5m): anonymous callers per IP address,
+# signed-in members per session; token callers per token.
 API_ANONYMOUS_RATE = env.str("API_ANONYMOUS_RATE", default="120/min")
 API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="1200/min")
 # Reverse proxies in front of the web server that append to X-Forwarded-For (0: the header is ignored, as anyone can
