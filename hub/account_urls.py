@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from hub import pii_views, views
 from hub.forms import EmailAuthenticationForm
@@ -17,6 +17,26 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup_view, name="signup"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/interests/", views.interests_view, name="interests"),
+    path("saved-searches/", views.saved_search_create_view, name="saved_search_create"),
+    path("saved-searches/<int:saved_search_id>/delete/", views.saved_search_delete_view, name="saved_search_delete"),
+    path("follow/", views.follow_view, name="follow"),
+    # The link of the set-password e-mail sent to imported members (Django's password-reset tokens: one use, expiring).
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="hub/password_set.html",
+            success_url=reverse_lazy("hub:password_set_done"),
+            post_reset_login=True,
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+        ),
+        name="password_set",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="hub/password_set_done.html"),
+        name="password_set_done",
+    ),
     path("tokens/", views.api_tokens_view, name="api_tokens"),
     path("approvals/", views.approvals_view, name="approvals"),
     path("pii/", pii_views.pii_flags_view, name="pii_flags"),

@@ -4,7 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Member, Place
+from hub.interests import PlaceLabelError, PlaceLookup, text_list_parse
+from hub.models import DigestFrequency, Member, MemberInterests, Place
+from hub.models.interests import MAX_KEYWORD_CHARS, MAX_KEYWORDS, MAX_TAG_CHARS, MAX_TAGS, validate_keywords, validate_tags
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
@@ -82,6 +84,92 @@ class MemberSettingsForm(forms.ModelForm):
         if commit:
             member.user.save(update_fields=["first_name"])
         return member
+
+
+class ProvinceChoiceField(forms.ModelMultipleChoiceField):
+    """The 17 시도 as checkboxes, each labelled with its name."""
+
+    def label_from_instance(self, place):
+        return place.name
+
+
+class InterestsForm(forms.Form):
+    """The "관심사와 알림" section of the settings page. Plain checkboxes, radios and text: no script needed."""
+
+    sectors = forms.ModelMultipleChoiceField(label=_("관심 분야"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    technologies = forms.ModelMultipleChoiceField(label=_("관심 기술"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    provinces = ProvinceChoiceField(
+        label=_("관심 시도"), queryset=Place.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    municipalities = forms.CharField(
+        label=_("관심 시군구"),
+        required=False,
+        max_length=2000,
+        help_text=_("이름이나 코드를 쉼표로 구분해 쓰세요. 여러 시도에 있는 이름은 시도와 함께: 부산광역시 중구, 성남시, 41110"),
+    )
+    tags = forms.CharField(
+        label=_("관심 태그"),
+        required=False,
+        max_length=2000,
+        help_text=_("쉼표로 구분, %(max)s개까지, 각 %(chars)s자 이내") % {"max": MAX_TAGS, "chars": MAX_TAG_CHARS},
+    )
+    keywords = forms.CharField(
+        label=_("키워드"),
+        required=False,
+        max_length=2000,
+        help_text=_("검색어처럼 쓰입니다. 쉼표로 구분, %(max)s개까지, 각 %(chars)s자 이내")
+        % {"max": MAX_KEYWORDS, "chars": MAX_KEYWORD_CHARS},
+    )
+    digest_frequency = forms.ChoiceField(
+        label=_("소식 메일"), choices=DigestFrequency.choices, widget=forms.RadioSelect, initial=DigestFrequency.WEEKLY
+    )
+
+    def __init__(self, *args, interests: MemberInterests | None = None, **kwargs):
+        from cases.models import Sector, Technology
+
+        super().__init__(*args, **kwargs)
+        self.fields["sectors"].queryset = Sector.objects.all()
+        self.fields["technologies"].queryset = Technology.objects.all()
+        self.fields["provinces"].queryset = Place.objects.korean().provinces().order_by("code")
+        if interests is not None and not self.is_bound:
+            places = list(interests.places.select_related("parent").order_by("code"))
+            self.initial.update(
+                sectors=list(interests.sectors.all()),
+                technologies=list(interests.technologies.all()),
+                provinces=[p for p in places if p.level == Place.Level.PROVINCE],
+                municipalities=", ".join(p.full_name for p in places if p.level != Place.Level.PROVINCE),
+                tags=", ".join(interests.tags),
+                keywords=", ".join(interests.keywords),
+                digest_frequency=interests.digest_frequency,
+            )
+
+    def clean_municipalities(self) -> list[Place]:
+        lookup, places, problems = PlaceLookup(), [], []
+        for label in text_list_parse(self.cleaned_data["municipalities"]):
+            try:
+                places.append(lookup.resolve(label))
+            except PlaceLabelError as error:
+                problems.append(str(error))
+        if problems:
+            raise forms.ValidationError(problems)
+        return places
+
+    def clean_tags(self) -> list[str]:
+        return self._text_list("tags", validate_tags)
+
+    def clean_keywords(self) -> list[str]:
+        return self._text_list("keywords", validate_keywords)
+
+    def _text_list(self, name: str, validator) -> list[str]:
+        values = text_list_parse(self.cleaned_data[name])
+        validator(values)
+        return values
+
+    @property
+    def places(self) -> list[Place]:
+        """The 시도 ticked and the 시군구 written, once each."""
+        chosen = [*self.cleaned_data.get("provinces", []), *self.cleaned_data.get("municipalities", [])]
+        return list({place.pk: place for place in chosen}.values())
 
 
 class EmailAuthenticationForm(AuthenticationForm):

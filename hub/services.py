@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
+from hub.interests import interests_ensure
 from hub.models import HomePage, Member, Place
 from hub.models.members import CURATOR_GROUP, OFFICIAL_GROUP
 
@@ -101,6 +102,7 @@ def member_register(
     """A new, not yet approved account. Curators are told on commit."""
     user = User.objects.create_user(username=email.lower(), email=email.lower(), password=password, first_name=name)
     member = Member.objects.create(user=user, place=place, organisation=organisation, job_title=job_title, language=language)
+    interests_ensure(member=member)  # defaults from their own local government's cases, editable on the settings page
     from hub.tasks import member_registered_notify_task
 
     transaction.on_commit(lambda: member_registered_notify_task.delay(member.pk))
@@ -119,6 +121,7 @@ def member_approve(*, member: Member, approved_by, as_official: bool = True) -> 
     member.save(update_fields=["is_approved", "approved_at", "approved_by"])
     if as_official:
         member.user.groups.add(Group.objects.get(name=OFFICIAL_GROUP))
+    interests_ensure(member=member)  # accounts made outside sign-up (admin, shell) get their defaults here
     from hub.tasks import member_approved_notify_task
 
     transaction.on_commit(lambda: member_approved_notify_task.delay(member.pk))

@@ -1,19 +1,23 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from hub import api_auth, permissions, selectors, services
-from hub.forms import MemberSettingsForm, SignupForm
+from hub import api_auth, interests, permissions, selectors, services
+from hub.forms import InterestsForm, MemberSettingsForm, SignupForm
 from hub.markdown import render_markdown
-from hub.models import ApiToken, Member
+from hub.models import ApiToken, Follow, Member
 
 MARKDOWN_PREVIEW_MAX_CHARS = 50_000
 
@@ -45,11 +49,29 @@ def profile_view(request, user_id: int):
     return render(request, "hub/profile.html", context)
 
 
-@login_required
-def settings_view(request):
+def _settings_member(request):
     member = permissions.member_of(request.user)
     if member is None:
         messages.info(request, _("이 계정에는 회원 정보가 없습니다. 관리 화면을 이용하세요."))
+    return member
+
+
+def _settings_page(request, member, *, form=None, interests_form=None, status=200):
+    context = {
+        "form": form or MemberSettingsForm(instance=member),
+        "interests_form": interests_form or InterestsForm(prefix="interests", interests=interests.interests_ensure(member=member)),
+        "member": member,
+        "saved_searches": member.saved_searches.all(),
+        "follows": interests.member_follows(member=member),
+        "may_subscribe": permissions.is_approved_member(request.user),
+    }
+    return render(request, "hub/settings.html", context, status=status)
+
+
+@login_required
+def settings_view(request):
+    member = _settings_member(request)
+    if member is None:
         return redirect("/admin/")
     form = MemberSettingsForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
@@ -59,7 +81,111 @@ def settings_view(request):
         response.delete_cookie("django_language")
         messages.success(request, _("설정을 저장했습니다."))
         return response
-    return render(request, "hub/settings.html", {"form": form, "member": member})
+    return _settings_page(request, member, form=form)
+
+
+@require_POST
+@login_required
+def interests_view(request):
+    """The "관심사와 알림" form of the settings page (a form of its own, so each section saves on its own)."""
+    member = _settings_member(request)
+    if member is None:
+        return redirect("/admin/")
+    form = InterestsForm(request.POST, prefix="interests")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            interests.interests_update(
+                member=member,
+                sectors=data["sectors"],
+                technologies=data["technologies"],
+                places=form.places,
+                tags=data["tags"],
+                keywords=data["keywords"],
+                digest_frequency=data["digest_frequency"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, _("관심사와 알림 설정을 저장했습니다."))
+            return redirect(f"{reverse('hub:settings')}#interests")
+    return _settings_page(request, member, interests_form=form)
+
+
+INTERESTS_FIELD_FOR = {"places": "municipalities"}  # a model field's errors shown at the form field that fills it
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = INTERESTS_FIELD_FOR.get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_POST
+@login_required
+def saved_search_create_view(request):
+    """The search page's "이 검색 구독": save the exact query and filters it shows, then go back to it."""
+    member = permissions.member_of(request.user)
+    if member is None:
+        raise PermissionDenied(_("승인된 회원만 검색을 구독할 수 있습니다."))
+    params = {name: value for name, value in request.POST.items() if name not in ("csrfmiddlewaretoken", "name")}
+    try:
+        saved, created = interests.saved_search_create(member=member, params=params, name=request.POST.get("name", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{interests.SEARCH_PAGE_URL}?{urlencode(params)}")
+    if created:
+        messages.success(request, _("이 검색을 구독했습니다: %(name)s. 새 결과는 소식 메일로 알려 드립니다.") % {"name": saved.name})
+    else:
+        messages.info(request, _("이미 구독한 검색입니다: %(name)s") % {"name": saved.name})
+    return redirect(saved.url)
+
+
+@require_POST
+@login_required
+def saved_search_delete_view(request, saved_search_id: int):
+    member = permissions.member_of(request.user)
+    if member is None or not interests.saved_search_delete(member=member, saved_search_id=saved_search_id):
+        raise Http404(_("저장한 검색이 없습니다."))
+    messages.success(request, _("검색 구독을 취소했습니다."))
+    return redirect(f"{reverse('hub:settings')}#saved-searches")
+
+
+@require_POST
+@login_required
+def follow_view(request):
+    """Follow or unfollow (POST kind, id, action) a case, community or member, then go back where the button was."""
+    kind, action = request.POST.get("kind", ""), request.POST.get("action", "follow")
+    if kind not in Follow.Kind.values or action not in ("follow", "unfollow"):
+        return HttpResponseBadRequest(_("kind는 case, community, member 중 하나, action은 follow 또는 unfollow여야 합니다."))
+    target = interests.follow_target_get(kind=kind, target_id=_int_or_none(request.POST.get("id", "")), viewer=request.user)
+    if target is None:
+        raise Http404(_("팔로우할 대상을 찾을 수 없습니다."))
+    member = permissions.member_of(request.user)
+    if member is None:
+        raise PermissionDenied(_("승인된 회원만 팔로우할 수 있습니다."))
+    if action == "unfollow":
+        interests.unfollow(member=member, target=target)
+        messages.success(request, _("팔로우를 취소했습니다."))
+    else:
+        try:
+            interests.follow(member=member, target=target)
+        except ValidationError as error:
+            return HttpResponseBadRequest(" ".join(error.messages))
+        messages.success(request, _("팔로우했습니다. 새 소식을 알려 드립니다."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = _follow_target_url(target)
+    return redirect(next_url)
+
+
+def _follow_target_url(target) -> str:
+    if isinstance(target, Member):
+        return reverse("hub:profile", args=[target.user_id])
+    return target.url or "/"
 
 
 @login_required
