@@ -1,5 +1,5 @@
 """Tell a case's author how the curators' review went. The receivers only queue a Celery task after commit
-(hub/tasks.py writes the e-mail, with the curator's comment).
+(cases/tasks.py writes the e-mail, with the curator's comment).
 
 They take the dispatch_uid of Wagtail's own notices to the submitter on approval and on rejection: for cases ours
 replace Wagtail's (which carry no comment and are sent inside the request); any other page still gets Wagtail's.
@@ -25,7 +25,7 @@ def _is_case(workflow_state: WorkflowState) -> bool:
 def case_review_changes_requested(sender, instance: WorkflowState, user=None, **kwargs):
     if not _is_case(instance):
         return workflow_rejection_email_notifier(instance=instance, user=user, **kwargs)
-    from hub.tasks import case_review_changes_requested_notify_task
+    from cases.tasks import case_review_changes_requested_notify_task
 
     task_state_id = instance.current_task_state_id
     transaction.on_commit(lambda: case_review_changes_requested_notify_task.delay(task_state_id))
@@ -35,7 +35,7 @@ def case_review_changes_requested(sender, instance: WorkflowState, user=None, **
 def case_review_published(sender, instance: WorkflowState, user=None, **kwargs):
     if not _is_case(instance):
         return workflow_approval_email_notifier(instance=instance, user=user, **kwargs)
-    from hub.tasks import case_review_published_notify_task
+    from cases.tasks import case_review_published_notify_task
 
     workflow_state_id = instance.pk
     transaction.on_commit(lambda: case_review_published_notify_task.delay(workflow_state_id))
