@@ -26,11 +26,11 @@ from hub.api_paging import ACCESS_ERRORS, BadRequest, ErrorOut, PageOut, PagePar
 from hub.models import Place
 from hub.pii_guard import OVERRIDE_REASON_MAX_CHARS, PiiBlocked, pii_blocked_record, pii_guard, pii_override_record
 
-from . import services
+from . import importing, services
 from .admin_forms import CASE_PII_FIELDS
 from .forms import ProjectLogEntryForm
-from .importing import KEY_PATTERN, CaseRow, Vocabulary, foreign_city_get_or_create, validate_records
-from .models import CaseAsset, CaseIndexPage, CaseOutcomeIndicator, CaseStudyPage, ProjectLogEntry, Sector, Stage, Technology
+from .importing import KEY_PATTERN, CaseRow, Vocabulary, validate_records
+from .models import CaseAsset, CaseIndexPage, CaseStudyPage, ProjectLogEntry, Sector, Stage, Technology
 from .models.pages import Language, ProcurementMethod, Visibility
 from .selectors import case_queryset
 
@@ -551,20 +551,8 @@ def case_create_from_row(*, row: CaseRow, author, pii_override_reason: str = "")
 
 @transaction.atomic
 def _case_write(*, row: CaseRow, author, pii_overridden, pii_override_reason: str) -> CaseStudyPage:
-    # The same steps as the import's writer (cases/importing.py), except that only a curator's case is published.
-    lead_place = row.lead_place or foreign_city_get_or_create(*row.foreign_city)
-    case = CaseStudyPage(key=row.key, slug=row.key, lead_place=lead_place, owner=author, live=False, **row.values)
-    case.participating_places = [p for p in row.participating if p.pk != lead_place.pk]
-    case.technologies = row.technologies
-    case.tags.set(row.tags)
-    case.indicators = [CaseOutcomeIndicator(**item, sort_order=i) for i, item in enumerate(row.indicators)]
-    case.assets = [CaseAsset(**item, sort_order=i) for i, item in enumerate(row.assets)]
-    CaseIndexPage.objects.get().add_child(instance=case)
-    case.full_clean()
-    revision = case.save_revision(user=author)
-    if permissions.is_curator(author):
-        revision.publish(user=author)
-    elif workflow := case.get_workflow():
-        workflow.start(case, author)
+    # The import's own writer, so that a case made here is made as `import_cases` and the admin import make it: a
+    # curator's is published, an official's goes to the curators' review.
+    case = importing._write(row, CaseIndexPage.objects.get(), user=author)
     pii_override_record(findings=pii_overridden, user=author, target=case, subject=case.title, reason=pii_override_reason)
     return case
