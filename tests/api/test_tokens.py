@@ -122,6 +122,17 @@ def test_revoked_token_stops_working_and_only_its_owner_may_revoke_it(client):
     assert client.get(CASES, **bearer(secret)).status_code == 401
 
 
+def test_a_member_holds_at_most_twenty_active_tokens(client):
+    official = make_user(role="official")
+    tokens = [api_token_create(user=official, name=f"연동 {n}", scope="read")[0] for n in range(20)]
+    client.force_login(official)
+    page = client.post(TOKENS, {"name": "하나 더", "scope": "read"}).content.decode()
+    assert "20개까지" in page and ApiToken.objects.filter(user=official).count() == 20
+    client.post(TOKENS, {"revoke": str(tokens[0].pk)})
+    client.post(TOKENS, {"name": "하나 더", "scope": "read"})
+    assert ApiToken.objects.active().filter(user=official).count() == 20
+
+
 def test_token_use_is_recorded(client):
     token, secret = api_token_create(user=make_user(), name="조회", scope="read")
     assert token.last_used_at is None
