@@ -30,6 +30,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Korean: a request with an English cookie leaves English active in the test's thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fail_on_wagtail_task_errors(caplog):
     """Wagtail's immediate task backend only logs indexing errors; make them fail the test that caused them."""
     yield
@@ -78,13 +89,20 @@ def redis_worker(redis_url):
     """A real worker consuming from a real Redis broker, in a thread of this process (so it shares the test database)."""
     previous = app.conf.broker_url
     app.conf.broker_url = redis_url
-    app._pool = None
+    _forget_broker_connections()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         app.conf.broker_url = previous
-        app._pool = None
+        _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    """Drop the connection pool and the producer pool built on it: a producer made earlier for memory:// would
+    otherwise keep publishing there after the broker URL changed, and the worker would never see a task."""
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
