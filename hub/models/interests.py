@@ -5,6 +5,8 @@ Matching and digests (issue 4) read these; the rules that write them are in hub/
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -52,6 +54,10 @@ validate_keywords = TextListValidator(kind=_("키워드"), max_items=MAX_KEYWORD
 validate_tags = TextListValidator(kind=_("태그"), max_items=MAX_TAGS, max_chars=MAX_TAG_CHARS)
 
 
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class DigestFrequency(models.TextChoices):
     OFF = "off", _("받지 않음")
     DAILY = "daily", _("매일")
@@ -68,6 +74,10 @@ class MemberInterests(models.Model):
     tags = models.JSONField(_("관심 태그"), default=list, blank=True, validators=[validate_tags])
     keywords = models.JSONField(_("키워드"), default=list, blank=True, validators=[validate_keywords])
     digest_frequency = models.CharField(_("소식 메일"), max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
+    # The secret in the member's own Atom feed URL of notifications; a new one makes the old URL stop working.
+    feed_token = models.CharField(max_length=43, unique=True, default=new_feed_token, editable=False)
+    # In-app notifications are matched up to this moment (hub/notifications.py moves it forward).
+    notified_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
