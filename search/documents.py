@@ -5,7 +5,12 @@
                     members); the search service turns a viewer into the audiences they may read
     place           region (시도 code) and municipality (시군구 or foreign city code) of the lead place (cases,
                     their logs) or of the author (posts); codes only, labels come from search/labels.py
-    vocabularies    sectors, technologies, stage: slugs; year; language; published_at
+    vocabularies    sectors, technologies, stage: slugs; year; language; published_at (the last publication or
+                    change, in UTC: digests and notifications match what is new in a time window)
+    ownership       places: codes of every local government the item belongs to (a case's lead and participating
+                    places; a log's case's; a post's author's), so peer matching can leave out a member's own;
+                    authors: user ids of who wrote it; case_id (a case and its logs) and community_id (a community
+                    and its posts) for follows
     curation        featured (["yes"] for a case curators feature, else []) and awards (the award slugs a case holds):
                     lists, so that both backends store them as multi-valued keywords
     text            title, summary, body (plain text for snippets), and the analysed `*_terms` the backends match:
@@ -19,6 +24,7 @@ fields in its own tables.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import html
 from collections.abc import Callable, Iterable
@@ -71,7 +77,10 @@ class HubDocument(Document):
     awards = Keyword()
     year = Integer()
     published_at = Date()
+    places = Keyword()
+    authors = Keyword()
     case_id = Integer()
+    community_id = Integer()
     title_terms = Text(analyzer="whitespace", norms=True)
     body_terms = Text(analyzer="whitespace")
     lessons_terms = Text(analyzer="whitespace")
@@ -130,7 +139,8 @@ def _plain(markdown: str) -> str:
     return html.unescape(markdown_to_text(markdown)) if markdown else ""
 
 
-def _base(type_: str, pk: int, **fields) -> dict:
+def empty_document(type_: str, pk: int, **fields) -> dict:
+    """A document with every field at its empty value, then `fields` (the builders below; benchmarks)."""
     document = {
         "id": doc_id(type_, pk),
         "type": type_,
@@ -151,7 +161,10 @@ def _base(type_: str, pk: int, **fields) -> dict:
         "awards": [],
         "year": None,
         "published_at": None,
+        "places": [],
+        "authors": [],
         "case_id": None,
+        "community_id": None,
     }
     document.update(fields)
     return document
@@ -186,7 +199,16 @@ def _language_of(text: str) -> str:
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if value else None
+    """UTC, so that both backends can compare the stored text with a window's bounds (search/service.py)."""
+    return value.astimezone(datetime.UTC).isoformat() if value else None
+
+
+def _owner_codes(*places) -> list[str]:
+    return list(dict.fromkeys(place.code for place in places if place is not None))
+
+
+def _author_ids(*user_ids) -> list[str]:
+    return [str(pk) for pk in dict.fromkeys(user_ids) if pk]
 
 
 def _cases(pks: list[int]) -> dict[int, dict]:
@@ -225,7 +247,7 @@ def _cases(pks: list[int]) -> dict[int, dict]:
                 case.vendors,
             ]
         )
-        documents[case.pk] = _base(
+        documents[case.pk] = empty_document(
             "case",
             case.pk,
             key=case.key,
@@ -245,6 +267,8 @@ def _cases(pks: list[int]) -> dict[int, dict]:
             awards=sorted({case_award.award.slug for case_award in case.awards.all()}),
             year=case.start_year,
             published_at=_iso(case.last_published_at or case.first_published_at),
+            places=_owner_codes(case.lead_place, *case.participating_places.all()),
+            authors=_author_ids(case.owner_id),
             case_id=case.pk,
             _texts=(case.title, "\n".join([case.summary, body, facts]), lessons if restricted else ""),
         )
@@ -258,13 +282,13 @@ def _logs(pks: list[int]) -> dict[int, dict]:
     entries = (
         ProjectLogEntry.objects.filter(pk__in=pks, case__live=True)
         .select_related("case__lead_place__parent", "case__sector", "case__stage")
-        .prefetch_related("case__technologies")
+        .prefetch_related("case__technologies", "case__participating_places")
     )
     documents = {}
     for entry in entries:
         case = entry.case
         body = _plain(entry.body)
-        documents[entry.pk] = _base(
+        documents[entry.pk] = empty_document(
             "log",
             entry.pk,
             title=entry.title,
@@ -279,6 +303,8 @@ def _logs(pks: list[int]) -> dict[int, dict]:
             stage=case.stage.slug,
             year=entry.date.year,
             published_at=_iso(entry.created_at),
+            places=_owner_codes(case.lead_place, *case.participating_places.all()),
+            authors=_author_ids(entry.author_id),
             case_id=case.pk,
             _texts=(entry.title, "\n".join([body, case.title]), ""),
         )
@@ -310,7 +336,7 @@ def _posts(pks: list[int]) -> dict[int, dict]:
         member = getattr(post.author, "member", None) if post.author_id else None
         body = _plain(post.body)
         title = post.title or (f"Re: {topic.title}" if post.parent_id and topic.title else body[:60])
-        documents[post.pk] = _base(
+        documents[post.pk] = empty_document(
             "post",
             post.pk,
             title=title,
@@ -324,6 +350,9 @@ def _posts(pks: list[int]) -> dict[int, dict]:
             technologies=[t.slug for t in community.technologies.all()],
             year=post.created_at.year,
             published_at=_iso(post.created_at),
+            places=_owner_codes(member.place if member else None),
+            authors=_author_ids(post.author_id),
+            community_id=community.pk,
             # A reply's "Re: topic" title is for display: ranked by it, every short reply would outrank the topic.
             _texts=(post.title, "\n".join([body, topic.title if post.parent_id else "", community.title]), ""),
         )
@@ -339,7 +368,7 @@ def _communities(pks: list[int]) -> dict[int, dict]:
         description = _plain(community.description)
         sectors, technologies = list(community.sectors.all()), list(community.technologies.all())
         facts = " ".join([*(s.name for s in sectors), *(t.name for t in technologies), *(t.name_en for t in technologies)])
-        documents[community.pk] = _base(
+        documents[community.pk] = empty_document(
             "community",
             community.pk,
             key=community.slug,
@@ -351,6 +380,7 @@ def _communities(pks: list[int]) -> dict[int, dict]:
             technologies=[t.slug for t in technologies],
             year=community.first_published_at.year if community.first_published_at else None,
             published_at=_iso(community.last_published_at or community.first_published_at),
+            community_id=community.pk,
             _texts=(community.title, "\n".join([description, facts]), ""),
         )
     return documents
@@ -364,7 +394,7 @@ def _showcases(pks: list[int]) -> dict[int, dict]:
     for showcase in showcases:
         intro = _plain(showcase.intro)
         case_titles = "\n".join(item.case.title for item in showcase.items.all())
-        documents[showcase.pk] = _base(
+        documents[showcase.pk] = empty_document(
             "showcase",
             showcase.pk,
             key=showcase.slug,

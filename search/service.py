@@ -3,6 +3,7 @@
     search(SearchRequest(text="미세먼지", filters=SearchFilters(region="31000")), viewer=request.user) -> SearchResult
     similar_cases(case, viewer=request.user) -> list[SimilarCase]
     suggest("스마트횡", viewer=request.user) -> list[Suggestion]
+    match([MatchRequest(...), ...]) -> list[list[Match]]   (digests and notifications: hub/matching.py)
 
 Every call carries the viewer; the backend only ever sees the audiences that viewer may read (`viewer_audiences`),
 so nothing a viewer could not open reaches a page, an API answer or a digest. Query text goes through the same
@@ -25,7 +26,7 @@ from hub import permissions
 
 from . import analysis
 from .backends import SearchUnavailable, get_backend
-from .backends.base import BackendQuery
+from .backends.base import BackendQuery, Criterion, MatchQuery
 from .documents import FEATURED
 from .highlight import highlight_forms, snippet
 from .labels import facet_labels, label_for
@@ -34,6 +35,9 @@ __all__ = [
     "DOCUMENT_TYPES",
     "FacetValue",
     "Hit",
+    "Match",
+    "MatchCriterion",
+    "MatchRequest",
     "SearchFilters",
     "SearchParameterError",
     "SearchRequest",
@@ -41,6 +45,8 @@ __all__ = [
     "SearchUnavailable",
     "SimilarCase",
     "Suggestion",
+    "match",
+    "member_audiences",
     "search",
     "similar_cases",
     "suggest",
@@ -74,6 +80,11 @@ MAX_RESULT_WINDOW = 10_000
 SIMILAR_CANDIDATES = 24
 SIMILAR_MIN_RELATIVE_SCORE = 0.3
 SUGGEST_LIMIT = 8
+# Similar-project matching: a document must share a third of the case's most distinctive terms.
+MATCH_SIMILAR_TERMS = 12
+MATCH_SIMILAR_SHARE = 1 / 3
+MATCH_MAX_EXCLUDED = 20_000
+MATCH_FILTERS = ("region", "municipality", "sector", "technology", "stage", "type", "year", "lang", "place", "author", "case", "community")
 
 
 class SearchParameterError(ValueError):
@@ -233,6 +244,41 @@ class Suggestion:
     url: str
 
 
+@dataclass(frozen=True)
+class MatchCriterion:
+    """One reason to pick a document for someone: all of `filters` (name in MATCH_FILTERS → any of the values),
+    the `text` (as the search box reads it), and/or resemblance to the case `similar_to` (a document id). `peer`
+    criteria leave out documents of the requester's own local government (`MatchRequest.own_places`)."""
+
+    name: str
+    weight: float = 1.0
+    filters: dict[str, tuple] = field(default_factory=dict)
+    text: str = ""
+    similar_to: str = ""
+    peer: bool = False
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    """What one reader gets from documents published or changed in [published_from, published_until)."""
+
+    criteria: tuple[MatchCriterion, ...]
+    audiences: tuple[str, ...]  # viewer_audiences / member_audiences: what the reader may open
+    include_lessons: bool
+    published_from: datetime.datetime
+    published_until: datetime.datetime
+    own_places: tuple[str, ...] = ()  # place codes of the reader's own local government
+    exclude_authors: tuple[str, ...] = ()  # user ids: the reader's own writing
+    exclude_documents: frozenset[str] = frozenset()
+    size: int = 50
+
+
+@dataclass(frozen=True)
+class Match:
+    hit: Hit
+    criteria: tuple[str, ...]  # names of the criteria the document meets
+
+
 # The API ----------------------------------------------------------------------------------------------------------
 
 
@@ -290,6 +336,48 @@ def suggest(text: str, *, viewer, limit: int = SUGGEST_LIMIT) -> list[Suggestion
     return [Suggestion(text=s["title"], type=s["type"], url=s["url"]) for s in sources]
 
 
+def match(requests: list[MatchRequest]) -> list[list[Match]]:
+    """For each request, the documents that meet at least one of its criteria, best first, with the criteria they
+    meet; one batched backend call for all of them."""
+    backend = get_backend()
+    distinctive: dict[str, list[str]] = {}
+    queries = [_match_query(request, backend, distinctive) for request in requests]
+    answers = backend.match([query for query in queries if query is not None])
+    answers.reverse()
+    results = []
+    for request, query in zip(requests, queries, strict=True):
+        hits = answers.pop() if query is not None else []
+        matches = [
+            Match(hit=_hit(h.source, h.score, ()), criteria=h.matched) for h in hits if h.source["id"] not in request.exclude_documents
+        ]
+        results.append(matches[: request.size])
+    return results
+
+
+def member_audiences(users) -> dict[int, list[str]]:
+    """`viewer_audiences` of many users at once (digests): user pk → audiences, in two queries."""
+    from communities.models import CommunityPage, Membership
+
+    users = list(users)
+    memberships: dict[int, list[int]] = {}
+    for user_id, community_id in Membership.objects.active().filter(user__in=users).values_list("user_id", "community_id"):
+        memberships.setdefault(user_id, []).append(community_id)
+    every_community = None
+    audiences = {}
+    for user in users:
+        if not permissions.can_read_members_only(user):
+            audiences[user.pk] = ["public"]
+            continue
+        if permissions.is_curator(user):
+            if every_community is None:
+                every_community = list(CommunityPage.objects.values_list("pk", flat=True))
+            communities = every_community
+        else:
+            communities = memberships.get(user.pk, [])
+        audiences[user.pk] = ["public", "members", *(f"community:{pk}" for pk in communities)]
+    return audiences
+
+
 def viewer_audiences(viewer) -> list[str]:
     """The audience values of index documents this viewer may read (see search/documents.py for who gets which)."""
     from communities.models import CommunityPage, Membership
@@ -316,6 +404,7 @@ class CompiledText:
     synonyms: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_text(text: str) -> CompiledText:
     structure = analysis.query_structure(text)
     clauses = structure.clauses[: analysis.QUERY_MAX_CLAUSES]
@@ -351,6 +440,57 @@ def _validated(request: SearchRequest) -> SearchRequest:
         if not known_value(name, str(value)):
             raise SearchParameterError(name, f"unknown {name} '{value}'.")
     return replace(request, text=analysis.clean_query(request.text))
+
+
+def _match_query(request: MatchRequest, backend, distinctive: dict[str, list[str]]) -> MatchQuery | None:
+    criteria = tuple(c for c in (_criterion(c, request, backend, distinctive) for c in request.criteria) if c is not None)
+    if not criteria:
+        return None
+    excluded = sorted(request.exclude_documents)
+    return MatchQuery(
+        criteria=criteria,
+        audiences=list(request.audiences),
+        include_lessons=request.include_lessons,
+        published_from=_utc_iso(request.published_from),
+        published_until=_utc_iso(request.published_until),
+        exclude_authors=request.exclude_authors,
+        # Beyond the cap the service filters what comes back (the page may then be shorter than `size`).
+        exclude_ids=tuple(excluded[:MATCH_MAX_EXCLUDED]),
+        size=request.size,
+    )
+
+
+def _criterion(criterion: MatchCriterion, request: MatchRequest, backend, distinctive: dict[str, list[str]]) -> Criterion | None:
+    """The backend's form of a criterion; None when it cannot match anything (text of stop words only, a case with
+    no words of its own)."""
+    unknown = set(criterion.filters) - set(MATCH_FILTERS)
+    if unknown:
+        raise SearchParameterError(sorted(unknown)[0], "not a match filter.")
+    clauses, min_match = (), 0
+    if criterion.text:
+        compiled = compile_text(analysis.clean_query(criterion.text))
+        if not compiled.clauses:
+            return None
+        clauses, min_match = compiled.clauses, compiled.min_match
+    elif criterion.similar_to:
+        if criterion.similar_to not in distinctive:
+            distinctive[criterion.similar_to] = backend.distinctive_terms(criterion.similar_to, limit=MATCH_SIMILAR_TERMS)
+        terms = distinctive[criterion.similar_to]
+        if not terms:
+            return None
+        clauses, min_match = tuple((term,) for term in terms), max(2, math.ceil(len(terms) * MATCH_SIMILAR_SHARE))
+    return Criterion(
+        name=criterion.name,
+        weight=criterion.weight,
+        filters={name: tuple(values) for name, values in criterion.filters.items()},
+        clauses=clauses,
+        min_match=min(min_match, len(clauses)),
+        exclude_places=request.own_places if criterion.peer else (),
+    )
+
+
+def _utc_iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat()
 
 
 def _hit(source: dict, score: float, forms: tuple[str, ...]) -> Hit:

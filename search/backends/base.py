@@ -19,8 +19,10 @@ FILTER_FIELDS = {
     "featured": "featured",
     "award": "awards",
 }
+# Matching (digests, notifications) also selects by ownership and follows: service names → document fields.
+MATCH_FIELDS = FILTER_FIELDS | {"place": "places", "author": "authors", "case": "case_id", "community": "community_id"}
 # Stored as lists (SQLite: rows of doc_values; Elasticsearch: keyword arrays). `featured` is ["yes"] or [].
-MULTI_VALUED = frozenset({"sectors", "technologies", "featured", "awards"})
+MULTI_VALUED = frozenset({"sectors", "technologies", "featured", "awards", "places", "authors"})
 # Field weights, the same on both backends: a word in the title counts three times a word in the body.
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -57,6 +59,42 @@ class BackendResult:
     facets: dict[str, list[tuple[str, int]]]  # service facet name → [(value, count)], most frequent first
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """One reason a document may be matched. Every condition given must hold: `filters` (document field → any of
+    these values, for each field), the text (`clauses`, at least `min_match` of them), and not belonging to any of
+    `exclude_places`. A document matched by a criterion scores `weight` (times its text score when there is text)."""
+
+    name: str
+    weight: float = 1.0
+    filters: dict[str, tuple] = field(default_factory=dict)
+    clauses: tuple[tuple[str, ...], ...] = ()
+    min_match: int = 0
+    exclude_places: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """Documents published in [published_from, published_until) (ISO, UTC) that `audiences` may read, not written
+    by `exclude_authors`, not in `exclude_ids`, matching at least one criterion; best `size` first."""
+
+    criteria: tuple[Criterion, ...]
+    audiences: list[str]
+    include_lessons: bool
+    published_from: str
+    published_until: str
+    exclude_authors: tuple[str, ...] = ()
+    exclude_ids: tuple[str, ...] = ()
+    size: int = 50
+
+
+@dataclass(frozen=True)
+class MatchHit:
+    source: dict
+    score: float
+    matched: tuple[str, ...]  # names of the criteria the document meets
+
+
 # (document, version) pairs to write; (document id, version) pairs to delete.
 Upserts = list[tuple[dict, int]]
 Deletes = list[tuple[str, int]]
@@ -79,6 +117,14 @@ class SearchBackend(ABC):
     @abstractmethod
     def similar(self, source: dict, *, audiences: list[str], limit: int) -> list[tuple[dict, float]]:
         """Published cases most like `source` (itself excluded), best first."""
+
+    @abstractmethod
+    def match(self, queries: list[MatchQuery]) -> list[list[MatchHit]]:
+        """Each query's hits, in the order of `queries` (batched where the backend can: one msearch)."""
+
+    @abstractmethod
+    def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:
+        """The terms that best tell this document apart from the rest of the index (tf × idf), best first."""
 
     @abstractmethod
     def suggest(self, *, complete: list[str], prefix: str, audiences: list[str], limit: int) -> list[dict]:

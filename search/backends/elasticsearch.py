@@ -9,6 +9,7 @@ analysis-common, painless or any plugin.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 
@@ -21,6 +22,7 @@ from .base import (
     BODY_WEIGHT,
     FILTER_FIELDS,
     JOIN_WEIGHT,
+    MATCH_FIELDS,
     SIMILAR_MAX_TERMS,
     SIMILAR_SECTOR_BOOST,
     SIMILAR_TECHNOLOGY_BOOST,
@@ -28,7 +30,10 @@ from .base import (
     TITLE_WEIGHT,
     BackendQuery,
     BackendResult,
+    Criterion,
     Deletes,
+    MatchHit,
+    MatchQuery,
     SearchBackend,
     SearchUnavailable,
     Upserts,
@@ -38,6 +43,8 @@ from .base import (
 REQUEST_TIMEOUT_SECONDS = 5
 BULK_TIMEOUT_SECONDS = 60
 BULK_CHUNK = 1_000
+MSEARCH_CHUNK = 200  # searches per msearch request
+MSEARCH_TIMEOUT_SECONDS = 60
 KEYWORD_FACETS = frozenset({"region", "municipality", "sectors", "technologies", "stage", "type", "language"})
 UNAVAILABLE = (TransportError,)  # connection refused, timeouts, TLS: the node is not there or too slow
 
@@ -54,6 +61,7 @@ class ElasticsearchBackend(SearchBackend):
         self.alias = f"{prefix}-documents"
         # Tests and small installs want to read their writes at once; production lets the refresh interval batch them.
         self.refresh = refresh or settings.SEARCH_REFRESH_ON_WRITE
+        self._mapping_current = False
 
     # Index management ---------------------------------------------------------------------------------------------
 
@@ -73,11 +81,18 @@ class ElasticsearchBackend(SearchBackend):
         self._call(self.client.indices.create, index=name, settings=body["settings"], mappings=body["mappings"])
 
     def ensure_index(self) -> None:
+        if self._mapping_current:
+            return
         if self._call(self.client.indices.exists_alias, name=self.alias):
+            # An index made before a field was added: new fields can be added to a live mapping in place (the
+            # documents written before lack them until `search_reindex`).
+            self._call(self.client.indices.put_mapping, index=self.alias, **HubDocument._index.to_dict()["mappings"])
+            self._mapping_current = True
             return
         name = f"{self.alias}-{time.time_ns()}"
         self._create_index(name)
         self._call(self.client.indices.put_alias, index=name, name=self.alias)
+        self._mapping_current = True
 
     def healthy(self) -> bool:
         try:
@@ -237,6 +252,52 @@ class ElasticsearchBackend(SearchBackend):
         response = self._call(search.execute)
         return [(hit.to_dict(), hit.meta.score or 0.0) for hit in response]
 
+    def match(self, queries: list[MatchQuery]) -> list[list[MatchHit]]:
+        self.ensure_index()
+        results: list[list[MatchHit]] = []
+        for start in range(0, len(queries), MSEARCH_CHUNK):
+            searches = []
+            for query in queries[start : start + MSEARCH_CHUNK]:
+                searches += [{"index": self.alias}, _match_body(query)]
+            client = self.client.options(request_timeout=MSEARCH_TIMEOUT_SECONDS)
+            responses = self._call(client.msearch, searches=searches)["responses"]
+            for response in responses:
+                if "error" in response:
+                    raise SearchUnavailable(f"Elasticsearch refused a match query: {response['error']}")
+                results.append(
+                    [
+                        MatchHit(source=hit["_source"], score=hit["_score"] or 0.0, matched=tuple(hit.get("matched_queries") or ()))
+                        for hit in response["hits"]["hits"]
+                    ]
+                )
+        return results
+
+    def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:
+        self.ensure_index()
+        try:
+            vectors = self._call(
+                self.client.termvectors,
+                index=self.alias,
+                id=doc_id,
+                fields=["title_terms", "body_terms"],
+                term_statistics=True,
+                field_statistics=True,
+                positions=False,
+                offsets=False,
+            )
+        except NotFoundError:
+            return []
+        scores: dict[str, float] = {}
+        for name, vector in (vectors.get("term_vectors") or {}).items():
+            weight = TITLE_WEIGHT if name == "title_terms" else BODY_WEIGHT
+            total = vector["field_statistics"]["doc_count"] or 1
+            for term, stats in vector["terms"].items():
+                frequency = stats.get("doc_freq", 1)
+                idf = math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+                scores[term] = scores.get(term, 0.0) + weight * stats["term_freq"] * idf
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        return [term for term, _score in ranked[:limit]]
+
     def suggest(self, *, complete: list[str], prefix: str, audiences: list[str], limit: int) -> list[dict]:
         words = [Q("term", title_terms=term) for term in complete] + [Q("prefix", title_terms={"value": prefix})]
         type_order = Q(
@@ -271,6 +332,44 @@ def _filters(filters: dict, audiences: list[str]) -> list[Q]:
     return clauses
 
 
+def _match_body(query: MatchQuery) -> dict:
+    """One msearch body: the window, audience and exclusions filter; each criterion is a named `should` clause, so
+    the node reports which criteria each hit meets (`matched_queries`)."""
+    must_not = []
+    if query.exclude_authors:
+        must_not.append(Q("terms", authors=list(query.exclude_authors)))
+    if query.exclude_ids:
+        must_not.append(Q("ids", values=list(query.exclude_ids)))
+    window = Q("range", published_at={"gte": query.published_from, "lt": query.published_until})
+    bool_query = Q(
+        "bool",
+        filter=[Q("terms", audience=query.audiences), window],
+        should=[_criterion_query(criterion, query.include_lessons) for criterion in query.criteria],
+        minimum_should_match=1,
+        must_not=must_not,
+    )
+    return {
+        "query": bool_query.to_dict(),
+        "size": query.size,
+        "sort": ["_score", {"published_at": {"order": "desc"}}, "id"],
+        "track_total_hits": False,
+    }
+
+
+def _criterion_query(criterion: Criterion, include_lessons: bool) -> Q:
+    conditions = [Q("terms", **{MATCH_FIELDS.get(name, name): list(values)}) for name, values in criterion.filters.items()]
+    must_not = [Q("terms", places=list(criterion.exclude_places))] if criterion.exclude_places else []
+    if criterion.clauses:
+        text = _text_match(criterion.clauses, criterion.min_match, (), include_lessons)
+        return Q("bool", must=[text], filter=conditions, must_not=must_not, boost=criterion.weight, _name=criterion.name)
+    return Q(
+        "constant_score",
+        filter=Q("bool", filter=conditions or [Q("match_all")], must_not=must_not),
+        boost=criterion.weight,
+        _name=criterion.name,
+    )
+
+
 def _term_alternatives(term: str, include_lessons: bool) -> list[Q]:
     queries = [Q("term", title_terms={"value": term, "boost": TITLE_WEIGHT}), Q("term", body_terms={"value": term, "boost": BODY_WEIGHT})]
     if include_lessons:
@@ -279,14 +378,14 @@ def _term_alternatives(term: str, include_lessons: bool) -> list[Q]:
 
 
 def _text_query(query: BackendQuery) -> Q:
-    """Each clause is a dis_max of its terms over the fields; `min_match` clauses must match; joins only add."""
     if not query.clauses:
         return Q("match_all")
-    clauses = [
-        Q("dis_max", queries=[q for term in clause for q in _term_alternatives(term, query.include_lessons)]) for clause in query.clauses
-    ]
-    main = Q("bool", should=clauses, minimum_should_match=query.min_match)
-    boosts = [
-        Q("term", **{field: {"value": term, "boost": JOIN_WEIGHT}}) for term in query.boosts for field in ("title_terms", "body_terms")
-    ]
-    return Q("bool", must=[main], should=boosts)
+    return _text_match(query.clauses, query.min_match, query.boosts, query.include_lessons)
+
+
+def _text_match(clauses: tuple[tuple[str, ...], ...], min_match: int, boosts: tuple[str, ...], include_lessons: bool) -> Q:
+    """Each clause is a dis_max of its terms over the fields; `min_match` clauses must match; joins only add."""
+    alternatives = [Q("dis_max", queries=[q for term in clause for q in _term_alternatives(term, include_lessons)]) for clause in clauses]
+    main = Q("bool", should=alternatives, minimum_should_match=min_match)
+    joins = [Q("term", **{field: {"value": term, "boost": JOIN_WEIGHT}}) for term in boosts for field in ("title_terms", "body_terms")]
+    return Q("bool", must=[main], should=joins)

@@ -26,6 +26,7 @@ from pathlib import Path
 from .base import (
     BODY_WEIGHT,
     FILTER_FIELDS,
+    MATCH_FIELDS,
     MULTI_VALUED,
     SIMILAR_MAX_TERMS,
     SIMILAR_SECTOR_BOOST,
@@ -34,18 +35,34 @@ from .base import (
     TITLE_WEIGHT,
     BackendQuery,
     BackendResult,
+    Criterion,
     Deletes,
+    MatchHit,
+    MatchQuery,
     SearchBackend,
     SearchUnavailable,
     Upserts,
     unique_titles,
 )
 
-SCALAR_COLUMNS = ("type", "language", "audience", "region", "municipality", "country", "stage", "year", "published_at", "case_id")
+SCALAR_COLUMNS = (
+    "type",
+    "language",
+    "audience",
+    "region",
+    "municipality",
+    "country",
+    "stage",
+    "year",
+    "published_at",
+    "case_id",
+    "community_id",
+)
+INTEGER_COLUMNS = ("year", "case_id", "community_id")
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, source TEXT NOT NULL,
-    {", ".join(f"{c} {'INTEGER' if c in ('year', 'case_id') else 'TEXT'}" for c in SCALAR_COLUMNS)}
+    {", ".join(f"{c} {'INTEGER' if c in INTEGER_COLUMNS else 'TEXT'}" for c in SCALAR_COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS docs_type ON docs(type, published_at);
 CREATE INDEX IF NOT EXISTS docs_published ON docs(published_at);
@@ -83,6 +100,7 @@ class SqliteBackend(SearchBackend):
             raise SearchUnavailable(f"search index file {path}: {error}") from error
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
+        _add_missing_columns(connection)
         return connection
 
     @contextlib.contextmanager
@@ -263,6 +281,14 @@ class SqliteBackend(SearchBackend):
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [word for _, word in scored[:SIMILAR_MAX_TERMS]]
 
+    def match(self, queries: list[MatchQuery]) -> list[list[MatchHit]]:
+        with self._db() as db:
+            return [_match_one(db, query) for query in queries]
+
+    def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:
+        source = self.get(doc_id)
+        return self._distinctive(source)[:limit] if source else []
+
     def suggest(self, *, complete: list[str], prefix: str, audiences: list[str], limit: int) -> list[dict]:
         where, params = _filters({}, audiences)
         parts = [_phrase(term) for term in complete] + [_phrase(prefix) + " *"]
@@ -301,6 +327,82 @@ def _write(db: sqlite3.Connection, document: dict, version: int, *, fresh: bool 
         "INSERT INTO fts (rowid, title_terms, body_terms, lessons_terms) VALUES (?, ?, ?, ?)",
         (rowid, document.get("title_terms", ""), document.get("body_terms", ""), document.get("lessons_terms", "")),
     )
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """A file made before a column was added gets it (empty until `search_reindex`), as Elasticsearch's mapping does."""
+    existing = {row[1] for row in db.execute("PRAGMA table_info(docs)")}
+    if not existing:
+        return  # a new file: SCHEMA makes the table
+    for column in SCALAR_COLUMNS:
+        if column not in existing:
+            db.execute(f"ALTER TABLE docs ADD COLUMN {column} {'INTEGER' if column in INTEGER_COLUMNS else 'TEXT'}")
+
+
+def _match_one(db: sqlite3.Connection, query: MatchQuery) -> list[MatchHit]:
+    """Each criterion is one SQL query over the window; scores add up per document, as the named `should` clauses
+    of the Elasticsearch backend do."""
+    conditions = [f"d.audience IN ({_marks(query.audiences)})", "d.published_at >= ?", "d.published_at < ?"]
+    params: list = [*query.audiences, query.published_from, query.published_until]
+    if query.exclude_authors:
+        conditions.append(_values_exist("authors", query.exclude_authors, negate=True))
+        params += ["authors", *query.exclude_authors]
+    if query.exclude_ids:
+        conditions.append(f"d.id NOT IN ({_marks(query.exclude_ids)})")
+        params += list(query.exclude_ids)
+    scores: dict[int, float] = {}
+    matched: dict[int, list[str]] = {}
+    for criterion in query.criteria:
+        for rowid, score in _criterion_rows(db, criterion, conditions, params, query.include_lessons):
+            scores[rowid] = scores.get(rowid, 0.0) + score
+            matched.setdefault(rowid, []).append(criterion.name)
+    if not scores:
+        return []
+    published = dict(db.execute(f"SELECT rowid, published_at FROM docs WHERE rowid IN ({_marks(scores)})", list(scores)).fetchall())
+    # Best score first, newest first among equals (two stable sorts: the timestamps are text).
+    best = sorted(scores, key=lambda rowid: published.get(rowid) or "", reverse=True)
+    best = sorted(best, key=lambda rowid: -scores[rowid])[: query.size]
+    sources = dict(db.execute(f"SELECT rowid, source FROM docs WHERE rowid IN ({_marks(best)})", best).fetchall())
+    return [MatchHit(source=json.loads(sources[rowid]), score=scores[rowid], matched=tuple(matched[rowid])) for rowid in best]
+
+
+def _criterion_rows(db, criterion: Criterion, conditions: list[str], params: list, include_lessons: bool) -> list[tuple[int, float]]:
+    conditions, params = list(conditions), list(params)
+    for name, values in criterion.filters.items():
+        column = MATCH_FIELDS.get(name, name)
+        if column in MULTI_VALUED:
+            conditions.append(_values_exist(column, values))
+            params += [column, *values]
+        else:
+            conditions.append(f"d.{column} IN ({_marks(values)})")
+            params += list(values)
+    if criterion.exclude_places:
+        conditions.append(_values_exist("places", criterion.exclude_places, negate=True))
+        params += ["places", *criterion.exclude_places]
+    where = " AND ".join(conditions)
+    if not criterion.clauses:
+        return [(rowid, criterion.weight) for (rowid,) in db.execute(f"SELECT d.rowid FROM docs d WHERE {where}", params)]
+    columns = "{title_terms body_terms lessons_terms}" if include_lessons else "{title_terms body_terms}"
+    # Any term finds candidates; how many clauses each one meets is counted from its terms (FTS5 has no
+    # minimum-should-match, and an OR of every combination explodes for the long term lists of similar cases).
+    expression = " OR ".join(_phrase(term) for clause in criterion.clauses for term in clause)
+    rows = db.execute(
+        "SELECT d.rowid, -bm25(fts, ?, ?, ?), fts.title_terms, fts.body_terms, fts.lessons_terms "
+        f"FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}",
+        (TITLE_WEIGHT, BODY_WEIGHT, BODY_WEIGHT, f"{columns} : ({expression})", *params),
+    ).fetchall()
+    matches = []
+    for rowid, score, title_terms, body_terms, lessons_terms in rows:
+        terms = set(f"{title_terms} {body_terms} {lessons_terms if include_lessons else ''}".split())
+        if sum(1 for clause in criterion.clauses if terms.intersection(clause)) >= criterion.min_match:
+            matches.append((rowid, criterion.weight * score))
+    return matches
+
+
+def _values_exist(column: str, values, *, negate: bool = False) -> str:
+    """SQL: the document has (or, negated, has none) of `values` in the multi-valued `column` (a parameter)."""
+    exists = f"EXISTS (SELECT 1 FROM doc_values v WHERE v.rowid = d.rowid AND v.field = ? AND v.value IN ({_marks(values)}))"
+    return f"NOT {exists}" if negate else exists
 
 
 def _delete(db: sqlite3.Connection, doc_id: str, version: int) -> None:
