@@ -19,7 +19,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
+
+from hub import permissions
+from hub.models import Follow
+from search.service import Match, MatchCriterion, MatchRequest, match, member_audiences
+
+# Saved searches keep the search page's parameters; these select documents (sort and the curation flags do not
+# say what is new to a member).
+SAVED_SEARCH_FILTERS = ("region", "municipality", "sector", "technology", "stage", "type", "year", "lang")
 
 
 @dataclass(frozen=True)
@@ -55,12 +64,14 @@ REASON_CODES = (
 
 
 def reason_text(reason: Reason) -> str:
+    # The particle after the label (와/과) depends on how it ends: one message for each, both translated alike.
+    after_vowel = ends_in_vowel(reason.label)
     texts = {
-        "sector": _("관심 분야 %(label)s와(과) 일치"),
-        "technology": _("관심 기술 %(label)s와(과) 일치"),
-        "tag": _("관심 태그 %(label)s와(과) 일치"),
+        "sector": _("관심 분야 %(label)s와 일치") if after_vowel else _("관심 분야 %(label)s과 일치"),
+        "technology": _("관심 기술 %(label)s와 일치") if after_vowel else _("관심 기술 %(label)s과 일치"),
+        "tag": _("관심 태그 %(label)s와 일치") if after_vowel else _("관심 태그 %(label)s과 일치"),
+        "keyword": _("키워드 ‘%(label)s’와 일치") if after_vowel else _("키워드 ‘%(label)s’과 일치"),
         "place": _("관심 지역 %(label)s의 소식"),
-        "keyword": _("키워드 ‘%(label)s’와(과) 일치"),
         "saved_search": _("구독한 검색 ‘%(label)s’의 새 결과"),
         "similar": _("귀하의 %(label)s 사업과 유사"),
         "follow_case": _("팔로우한 사례 %(label)s의 새 소식"),
@@ -68,6 +79,24 @@ def reason_text(reason: Reason) -> str:
         "follow_member": _("팔로우한 회원 %(label)s의 새 글"),
     }
     return texts[reason.code] % {"label": reason.label}
+
+
+# Latin letters read with a final consonant (엘, 엠, 엔, 알) and digits likewise (일, 삼, 육, 칠, 팔, 십 → 0 영).
+_CONSONANT_LETTERS = frozenset("lmnr")
+_CONSONANT_DIGITS = frozenset("0136780")
+
+
+def ends_in_vowel(word: str) -> bool:
+    """Whether a Korean reader ends `word` on a vowel: 분야 → True, 환경 → False, IoT (티) → True, GIS (에스) → True."""
+    letters = [ch for ch in word if ch.isalnum()]
+    if not letters:
+        return True
+    last = letters[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        return (ord(last) - 0xAC00) % 28 == 0
+    if last.isdigit():
+        return last not in _CONSONANT_DIGITS
+    return last.lower() not in _CONSONANT_LETTERS
 
 
 @dataclass
@@ -111,9 +140,7 @@ def member_matches(
 
     `exclude_documents` are document ids never to return (those a digest already sent). Raises
     search.service.SearchUnavailable when the backend cannot answer."""
-    return members_matches([member], since=since, until=until, exclude_documents={member.pk: exclude_documents}, limit=limit)[
-        member.pk
-    ]
+    return members_matches([member], since=since, until=until, exclude_documents={member.pk: exclude_documents}, limit=limit)[member.pk]
 
 
 def members_matches(
@@ -125,4 +152,230 @@ def members_matches(
     limit: int = 20,
 ) -> dict[int, list[MatchEntry]]:
     """`member_matches` for many members in batched backend queries (Elasticsearch msearch); keyed by member pk."""
-    raise NotImplementedError
+    members = list(members)
+    exclude_documents = exclude_documents or {}
+    entries: dict[int, list[MatchEntry]] = {member.pk: [] for member in members}
+    for start in range(0, len(members), BATCH_SIZE):
+        readers = [_reader(member) for member in _with_profiles(members[start : start + BATCH_SIZE])]
+        readers = [reader for reader in readers if reader is not None]
+        audiences = member_audiences([reader.member.user for reader in readers])
+        requests = [
+            _request(reader, audiences[reader.member.user_id], since, until, exclude_documents.get(reader.member.pk, frozenset()), limit)
+            for reader in readers
+        ]
+        for reader, matches in zip(readers, match(requests), strict=True):
+            entries[reader.member.pk] = _entries(reader, matches, limit)
+    return entries
+
+
+# How much each reason counts when entries are ranked (a text reason is also scaled by how well the text matches).
+WEIGHTS = {
+    "follow_case": 4.0,
+    "follow_community": 4.0,
+    "follow_member": 3.0,
+    "saved_search": 3.0,
+    "similar": 3.0,
+    "keyword": 2.0,
+    "technology": 2.0,
+    "sector": 1.5,
+    "tag": 1.5,
+    "place": 1.0,
+}
+BATCH_SIZE = 200
+OWN_CASES_COMPARED = 5  # the most recently published cases of the member's local government
+GROUP_TYPE = "community_activity"
+SUMMARY_CHARS = 200
+
+
+@dataclass
+class _Reader:
+    """One member as matching sees them: the criteria to ask for, and how to name each one's reason."""
+
+    member: object
+    criteria: list[MatchCriterion]
+    reasons: dict[str, Reason]  # criterion name → reason (follow criteria: resolved per document, see _follow_reason)
+    followed_cases: dict[int, str]  # pk → title
+    followed_communities: dict[int, tuple[str, str]]  # pk → (title, url)
+    followed_members: dict[str, str]  # user pk → display name
+
+
+def _with_profiles(members: list) -> list:
+    """The members again, with everything matching reads loaded in a fixed number of queries."""
+    from hub.models import Member
+
+    return list(
+        Member.objects.filter(pk__in=[member.pk for member in members])
+        .select_related("user", "place__parent", "interests")
+        .prefetch_related(
+            "interests__sectors",
+            "interests__technologies",
+            "interests__places",
+            "saved_searches",
+            Prefetch("follows", queryset=Follow.objects.select_related("case", "community", "followed_member__user")),
+        )
+        .order_by("pk")
+    )
+
+
+def _reader(member) -> _Reader | None:
+    if not (member.is_approved and member.user.is_active):
+        return None
+    reader = _Reader(member=member, criteria=[], reasons={}, followed_cases={}, followed_communities={}, followed_members={})
+    interests = getattr(member, "interests", None)
+    if interests is not None:
+        for sector in interests.sectors.all():
+            _add(reader, "sector", sector.slug, sector.name, filters={"sector": (sector.slug,)})
+        for technology in interests.technologies.all():
+            _add(reader, "technology", technology.slug, technology.name, filters={"technology": (technology.slug,)})
+        for place in interests.places.all():
+            field_name = "region" if place.level == place.Level.PROVINCE else "municipality"
+            _add(reader, "place", place.code, place.name, filters={field_name: (place.code,)})
+        for tag in interests.tags:
+            _add(reader, "tag", tag, tag, text=tag)
+        for keyword in interests.keywords:
+            _add(reader, "keyword", keyword, keyword, text=keyword)
+    for saved in member.saved_searches.all():
+        filters = {
+            name: (int(value) if name == "year" else value,)
+            for name, value in saved.filters.items()
+            if name in SAVED_SEARCH_FILTERS and value
+        }
+        if saved.query or filters:
+            _add(reader, "saved_search", str(saved.pk), saved.name, text=saved.query, filters=filters)
+    for pk, title in _own_cases(member):
+        _add(reader, "similar", str(pk), title, similar_to=f"case:{pk}", filters={"type": ("case",)})
+    _add_follows(reader, member.follows.all())
+    return reader
+
+
+def _add(reader: _Reader, code: str, value: str, label: str, **criterion) -> None:
+    name = f"{code}:{len(reader.criteria)}"
+    reader.criteria.append(MatchCriterion(name=name, weight=WEIGHTS[code], peer=True, **criterion))
+    reader.reasons[name] = Reason(code=code, value=value, label=label)
+
+
+def _add_follows(reader: _Reader, follows) -> None:
+    for follow in follows:
+        if follow.case_id:
+            reader.followed_cases[follow.case_id] = follow.case.title
+        elif follow.community_id:
+            reader.followed_communities[follow.community_id] = (follow.community.title, follow.community.get_url() or "")
+        else:
+            reader.followed_members[str(follow.followed_member.user_id)] = follow.followed_member.display_name
+    if reader.followed_cases:
+        reader.criteria.append(
+            MatchCriterion(name="follow_case", weight=WEIGHTS["follow_case"], filters={"case": tuple(reader.followed_cases)})
+        )
+    if reader.followed_communities:
+        communities = tuple(reader.followed_communities)
+        reader.criteria.append(
+            MatchCriterion(
+                name="follow_community", weight=WEIGHTS["follow_community"], filters={"community": communities, "type": ("post",)}
+            )
+        )
+    if reader.followed_members:
+        authors = tuple(reader.followed_members)
+        reader.criteria.append(MatchCriterion(name="follow_member", weight=WEIGHTS["follow_member"], filters={"author": authors}))
+
+
+def _own_cases(member) -> list[tuple[int, str]]:
+    """The cases of the member's own local government (theirs and their colleagues'), newest first."""
+    from cases.models import CaseStudyPage
+
+    own = Q(lead_place=member.place_id) | Q(participating_places=member.place_id)
+    cases = CaseStudyPage.objects.live().filter(own).distinct().order_by("-last_published_at", "-pk")
+    return list(cases.values_list("pk", "title")[:OWN_CASES_COMPARED])
+
+
+def _request(reader: _Reader, audiences, since, until, exclude_documents, limit: int) -> MatchRequest:
+    member = reader.member
+    return MatchRequest(
+        criteria=tuple(reader.criteria),
+        audiences=tuple(audiences),
+        include_lessons=permissions.can_read_members_only(member.user),
+        published_from=since,
+        published_until=until,
+        own_places=(member.place.code,),
+        exclude_authors=(str(member.user_id),),
+        exclude_documents=frozenset(exclude_documents),
+        # Posts of a followed community become one entry: ask for more than `limit` documents.
+        size=limit * 3,
+    )
+
+
+def _entries(reader: _Reader, matches: list[Match], limit: int) -> list[MatchEntry]:
+    entries: list[MatchEntry] = []
+    groups: dict[int, MatchEntry] = {}
+    for found in matches:
+        hit = found.hit
+        reasons = _reasons(reader, found)
+        if not reasons:
+            continue
+        community_id = hit.source.get("community_id")
+        if hit.type == "post" and community_id in reader.followed_communities and "follow_community" in found.criteria:
+            group = groups.get(community_id)
+            if group is None:
+                title, url = reader.followed_communities[community_id]
+                group = groups[community_id] = MatchEntry(
+                    key=f"community:{community_id}",
+                    type=GROUP_TYPE,
+                    title=title,
+                    url=url,
+                    region="",
+                    municipality="",
+                    summary=hit.title,
+                    published_at=hit.published_at,
+                    score=hit.score,
+                    count=0,
+                )
+                entries.append(group)
+            group.count += 1
+            group.document_ids += (hit.id,)
+            group.score = max(group.score, hit.score)
+            if hit.published_at and (group.published_at is None or hit.published_at > group.published_at):
+                group.published_at, group.summary = hit.published_at, hit.title
+            group.reasons += [reason for reason in reasons if reason not in group.reasons]
+            continue
+        entries.append(
+            MatchEntry(
+                key=hit.id,
+                type=hit.type,
+                title=hit.title,
+                url=hit.url,
+                region=hit.region,
+                municipality=hit.municipality,
+                summary=(hit.source.get("summary") or "")[:SUMMARY_CHARS],
+                published_at=hit.published_at,
+                score=hit.score,
+                reasons=reasons,
+                document_ids=(hit.id,),
+            )
+        )
+    # Most relevant first, and newest first among equally relevant ones.
+    entries.sort(key=lambda entry: entry.published_at.timestamp() if entry.published_at else 0.0, reverse=True)
+    entries.sort(key=lambda entry: entry.score, reverse=True)
+    return entries[:limit]
+
+
+def _reasons(reader: _Reader, found: Match) -> list[Reason]:
+    reasons: list[Reason] = []
+    for name in found.criteria:
+        reason = reader.reasons.get(name) or _follow_reason(reader, name, found.hit)
+        if reason is not None and reason not in reasons:
+            reasons.append(reason)
+    # The strongest reason first: what the member asked for by name before what they share by topic.
+    return sorted(reasons, key=lambda reason: -WEIGHTS[reason.code])
+
+
+def _follow_reason(reader: _Reader, name: str, hit) -> Reason | None:
+    source = hit.source
+    if name == "follow_case" and source.get("case_id") in reader.followed_cases:
+        return Reason(code=name, value=str(source["case_id"]), label=reader.followed_cases[source["case_id"]])
+    if name == "follow_community" and source.get("community_id") in reader.followed_communities:
+        community_id = source["community_id"]
+        return Reason(code=name, value=str(community_id), label=reader.followed_communities[community_id][0])
+    if name == "follow_member":
+        for author in source.get("authors") or ():
+            if author in reader.followed_members:
+                return Reason(code=name, value=author, label=reader.followed_members[author])
+    return None
