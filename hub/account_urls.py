@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from hub import pii_views, views
+from hub import digest_views, pii_views, views
 from hub.forms import EmailAuthenticationForm
 
 app_name = "hub"
@@ -21,6 +21,8 @@ urlpatterns = [
     path("saved-searches/", views.saved_search_create_view, name="saved_search_create"),
     path("saved-searches/<int:saved_search_id>/delete/", views.saved_search_delete_view, name="saved_search_delete"),
     path("follow/", views.follow_view, name="follow"),
+    # The List-Unsubscribe link of digest e-mails: GET asks, POST (one-click, no CSRF token) unsubscribes.
+    path("unsubscribe/<str:token>/", digest_views.digest_unsubscribe_view, name="digest_unsubscribe"),
     # The link of the set-password e-mail sent to imported members (Django's password-reset tokens: one use, expiring).
     path(
         "password/set/<uidb64>/<token>/",

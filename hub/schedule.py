@@ -13,6 +13,18 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.harvest_peers_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Digest e-mails at 07:00 Asia/Seoul (CELERY_TIMEZONE): daily for the day before, weekly on Mondays for the week
+    # before (hub/digests.py digest_period).
+    "digests-daily": {
+        "task": "hub.tasks.digest_run_task",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "digests-weekly": {
+        "task": "hub.tasks.digest_run_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "args": ("weekly",),
+    },
     "broker-prune-processed": {
         "task": "hub.tasks.broker_prune_processed",
         "schedule": crontab(minute="*/30"),

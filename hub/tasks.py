@@ -13,6 +13,7 @@ from django.utils import translation
 
 from hub.models import Member
 from hub.models.members import CURATOR_GROUP
+from search.backends import SearchUnavailable
 
 logger = logging.getLogger(__name__)
 PROCESSED_MESSAGE_MAX_AGE_SECONDS = 24 * 3600
@@ -86,3 +87,27 @@ def broker_prune_processed() -> int:
             removed += 1
     logger.info("pruned %d processed broker messages", removed)
     return removed
+
+
+@shared_task(
+    bind=True, autoretry_for=(SearchUnavailable, OSError), retry_backoff=60, retry_backoff_max=1800, max_retries=6, ignore_result=True
+)
+def digest_run_task(self, frequency: str, now: str | None = None) -> dict:
+    """The daily or weekly digest e-mails (hub/digests.py). Safe to repeat and to retry: a member's Digest row for the
+    period says what was built and sent, so a retry (the index or the mail server was down, the worker died) sends
+    only what is missing. Retries stay within the period: the longest backoff is far shorter than a day.
+
+    `now` (ISO 8601 with offset) runs the period that ended by then instead of by the current moment."""
+    import datetime
+
+    from hub.digests import digest_run
+
+    run = digest_run(frequency=frequency, now=datetime.datetime.fromisoformat(now) if now else None)
+    return {
+        "run": run.pk,
+        "members": run.members,
+        "sent": run.sent,
+        "empty": run.empty,
+        "failed": run.failed,
+        "unsubscribed": run.unsubscribed,
+    }
