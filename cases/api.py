@@ -553,6 +553,6 @@ def case_create_from_row(*, row: CaseRow, author, pii_override_reason: str = "")
 def _case_write(*, row: CaseRow, author, pii_overridden, pii_override_reason: str) -> CaseStudyPage:
     # The import's own writer, so that a case made here is made as `import_cases` and the admin import make it: a
     # curator's is published, an official's goes to the curators' review.
-    case = importing._write(row, CaseIndexPage.objects.get(), user=author)
+    case = importing.case_record_write(row, CaseIndexPage.objects.get(), user=author)
     pii_override_record(findings=pii_overridden, user=author, target=case, subject=case.title, reason=pii_override_reason)
     return case

@@ -34,8 +34,8 @@ from hub.models import Place
 from hub.pii_guard import pii_findings_in
 
 from .admin_forms import CASE_PII_FIELDS
-from .importing import CaseRow, Vocabulary, foreign_city_get_or_create, validate_records
-from .models import CaseAsset, CaseIndexPage, CaseOutcomeIndicator, CaseStudyPage
+from .importing import CaseRow, Vocabulary, case_row_apply, validate_records
+from .models import CaseIndexPage, CaseStudyPage
 
 LIST_PATH = "/api/v1/cases/"
 PAGE_SIZE = 100
@@ -374,17 +374,8 @@ def _is_current(case: CaseStudyPage, row: CaseRow, origin_url: str) -> bool:
 
 def _remote_case_write(*, row: CaseRow, existing: CaseStudyPage | None, provenance: dict, index: CaseIndexPage) -> None:
     """Create or update the remote case as a new published revision (as the import does), provenance included."""
-    lead_place = row.lead_place or foreign_city_get_or_create(*row.foreign_city)
     case = existing.get_latest_revision_as_object() if existing else CaseStudyPage(key=row.key)
-    for name, value in {**row.values, **provenance}.items():
-        setattr(case, name, value)
-    case.slug = row.key
-    case.lead_place = lead_place
-    case.participating_places = [p for p in row.participating if p.pk != lead_place.pk]
-    case.technologies = row.technologies
-    case.tags.set(row.tags)
-    case.indicators = [CaseOutcomeIndicator(**item, sort_order=i) for i, item in enumerate(row.indicators)]
-    case.assets = [CaseAsset(**item, sort_order=i) for i, item in enumerate(row.assets)]
+    case_row_apply(row, case, extra=provenance)
     if existing is None:
         index.add_child(instance=case)
     case.full_clean()

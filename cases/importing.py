@@ -13,7 +13,7 @@ import datetime
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,6 +319,18 @@ def validate_records(
     return rows, errors
 
 
+def record_shape_errors(record: dict, *, fields: Sequence[str], required: Sequence[str], err: Callable[[str, str], None]) -> None:
+    """Report what is wrong with a record's shape (extra cells, unknown or missing fields) through `err(field, message)`;
+    shared by every importer that reads rows (cases here, members in hub/member_import.py)."""
+    if "__extra_cells__" in record:
+        err("(row)", "more cells than the header has columns")
+    for unknown in sorted(set(record) - set(fields) - {"__extra_cells__"}):
+        err(unknown, f"unknown field (allowed: {', '.join(fields)})")
+    for name in required:
+        if name not in record:
+            err(name, "missing")
+
+
 def _validate_record(number: int, record: Any, vocab: Vocabulary) -> tuple[CaseRow | None, list[RowError]]:
     if not isinstance(record, dict):
         return None, [RowError(number, "", "(row)", f"expected an object, got {type(record).__name__}")]
@@ -328,13 +340,7 @@ def _validate_record(number: int, record: Any, vocab: Vocabulary) -> tuple[CaseR
     def err(field_name: str, message: str) -> None:
         errors.append(RowError(number, key, field_name, message))
 
-    if "__extra_cells__" in record:
-        err("(row)", "more cells than the header has columns")
-    for unknown in sorted(set(record) - set(FIELDS) - {"__extra_cells__"}):
-        err(unknown, f"unknown field (allowed: {', '.join(FIELDS)})")
-    for name in REQUIRED:
-        if name not in record:
-            err(name, "missing")
+    record_shape_errors(record, fields=FIELDS, required=REQUIRED, err=err)
 
     values: dict[str, Any] = {}
     if key and not KEY_PATTERN.match(key):
@@ -581,7 +587,7 @@ def cases_import(*, records: list, dry_run: bool = False, row_numbers: Sequence[
     with transaction.atomic():
         index = CaseIndexPage.objects.get()
         for row in rows:
-            _write(row, index, user=user)
+            case_record_write(row, index, user=user)
     return result
 
 
@@ -616,11 +622,10 @@ def _pii_errors(row: CaseRow) -> list[RowError]:
     ]
 
 
-def _write(row: CaseRow, index: CaseIndexPage, *, user=None) -> CaseStudyPage:
+def case_row_apply(row: CaseRow, case: CaseStudyPage, *, extra: dict | None = None) -> CaseStudyPage:
+    """Set everything a validated row carries (and `extra` fields) on `case`: a new page or a latest revision."""
     lead_place = row.lead_place or foreign_city_get_or_create(*row.foreign_city)
-    existing = CaseStudyPage.objects.filter(key=row.key).first()
-    case = existing.get_latest_revision_as_object() if existing else CaseStudyPage(key=row.key)
-    for name, value in row.values.items():
+    for name, value in {**row.values, **(extra or {})}.items():
         setattr(case, name, value)
     case.slug = row.key
     case.lead_place = lead_place
@@ -629,6 +634,14 @@ def _write(row: CaseRow, index: CaseIndexPage, *, user=None) -> CaseStudyPage:
     case.tags.set(row.tags)
     case.indicators = [CaseOutcomeIndicator(**item, sort_order=i) for i, item in enumerate(row.indicators)]
     case.assets = [CaseAsset(**item, sort_order=i) for i, item in enumerate(row.assets)]
+    return case
+
+
+def case_record_write(row: CaseRow, index: CaseIndexPage, *, user=None) -> CaseStudyPage:
+    """Create or update the row's case as a new revision: published for curators and the import command (no user),
+    sent to the curators' review for officials. The import, the API and the admin upload all write through here."""
+    existing = CaseStudyPage.objects.filter(key=row.key).first()
+    case = case_row_apply(row, existing.get_latest_revision_as_object() if existing else CaseStudyPage(key=row.key))
     if existing is None:
         case.live, case.owner = False, user  # live once published below, or once the curators approve it
         index.add_child(instance=case)

@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from cases.importing import ImportFileError, RowError, Vocabulary, read_record_file
+from cases.importing import ImportFileError, RowError, Vocabulary, read_record_file, record_shape_errors
 from hub.interests import PlaceLabelError, PlaceLookup, interests_ensure, interests_update, text_list_parse
 from hub.models import DigestFrequency, Member, MemberInterests, Place
 from hub.models.interests import validate_keywords, validate_tags
@@ -102,13 +102,7 @@ def _validate_record(number: int, record: Any, lookup: PlaceLookup) -> tuple[Mem
     def err(name: str, message: str) -> None:
         errors.append(MemberRowError(number, email, name, message))
 
-    if "__extra_cells__" in record:
-        err("(row)", "more cells than the header has columns")
-    for unknown in sorted(set(record) - set(FIELDS) - {"__extra_cells__"}):
-        err(unknown, f"unknown field (allowed: {', '.join(FIELDS)})")
-    for name in REQUIRED:
-        if name not in record:
-            err(name, "missing")
+    record_shape_errors(record, fields=FIELDS, required=REQUIRED, err=err)
     if email:
         try:
             validate_email(email)
