@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from hub import digest_views, pii_views, views
+from hub import digest_views, notification_views, pii_views, views
 from hub.forms import EmailAuthenticationForm
 
 app_name = "hub"
@@ -42,5 +42,10 @@ urlpatterns = [
     path("tokens/", views.api_tokens_view, name="api_tokens"),
     path("approvals/", views.approvals_view, name="approvals"),
     path("pii/", pii_views.pii_flags_view, name="pii_flags"),
+    path("notifications/", notification_views.notifications_view, name="notifications"),
+    path("notifications/read-all/", notification_views.notifications_read_all_view, name="notifications_read_all"),
+    path("notifications/feed/new/", notification_views.feed_token_rotate_view, name="notification_feed_rotate"),
+    path("notifications/<int:notification_id>/read/", notification_views.notification_read_view, name="notification_read"),
+    path("notifications/<int:notification_id>/open/", notification_views.notification_open_view, name="notification_open"),
     path("members/<int:user_id>/", views.profile_view, name="profile"),
 ]

@@ -13,6 +13,11 @@ BEAT_SCHEDULE = {
         "task": "cases.tasks.harvest_peers_task",
         "schedule": crontab(hour=3, minute=0),
     },
+    # In-app notifications (hub/notifications.py): independent of the digest e-mail and its frequency.
+    "notifications-refresh-all": {
+        "task": "hub.tasks.notifications_refresh_all_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Digest e-mails at 07:00 Asia/Seoul (CELERY_TIMEZONE): daily for the day before, weekly on Mondays for the week
     # before (hub/digests.py digest_period).
     "digests-daily": {

@@ -73,6 +73,15 @@ def member_invite_send_task(member_id: int) -> None:
     send_mail(subject, body, None, [user.email])
 
 
+@shared_task(autoretry_for=(OSError, SearchUnavailable), retry_backoff=True, max_retries=5)
+def notifications_refresh_all_task() -> int:
+    """Every 15 minutes: in-app notifications of every approved active member brought up to now (hub/notifications.py).
+    Safe to repeat: rows are upserted by key and each member's window starts where their last refresh ended."""
+    from hub.notifications import notifications_refresh_all
+
+    return notifications_refresh_all().changed
+
+
 @shared_task
 def broker_prune_processed() -> int:
     """The filesystem broker keeps processed messages; drop those older than a day so var/ does not grow forever."""

@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cases.urls import case_feed_urlpatterns
 from hub import dashboard_views
 from hub.api import api
+from hub.notification_views import NotificationFeed
 from hub.views import markdown_preview_view
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("dashboard/summary/", dashboard_views.dashboard_summary_view, name="dashboard_summary"),
     path("dashboard/summary/export/<slug:table>.csv", dashboard_views.dashboard_summary_csv_view, name="dashboard_summary_csv"),
     path("api/v1/", api.urls),
+    # A member's notifications for feed readers; the secret token in the URL stands in for signing in.
+    path("feeds/notifications/<str:token>/", NotificationFeed(), name="notification_feed"),
 ]
 
 if settings.DEBUG:
