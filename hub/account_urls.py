@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from hub import digest_views, notification_views, pii_views, views
+from hub import curation_digest_views, digest_views, notification_views, pii_views, views
 from hub.forms import EmailAuthenticationForm
 
 app_name = "hub"
@@ -47,5 +47,8 @@ urlpatterns = [
     path("notifications/feed/new/", notification_views.feed_token_rotate_view, name="notification_feed_rotate"),
     path("notifications/<int:notification_id>/read/", notification_views.notification_read_view, name="notification_read"),
     path("notifications/<int:notification_id>/open/", notification_views.notification_open_view, name="notification_open"),
+    path("digests/", curation_digest_views.digest_runs_view, name="digest_runs"),
+    path("digests/preview/", curation_digest_views.digest_preview_view, name="digest_preview"),
+    path("digests/members/<int:member_id>/", curation_digest_views.digest_log_view, name="digest_log"),
     path("members/<int:user_id>/", views.profile_view, name="profile"),
 ]
