@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.interests import interests_ensure
-from hub.matching import MatchEntry, Reason, members_matches
+from hub.matching import GROUP_TYPE, MatchEntry, Reason, members_matches
 from hub.models import Digest, DigestFrequency, DigestItem, DigestRun, DigestSentItem, Member, MemberInterests
 
 logger = logging.getLogger(__name__)
@@ -52,9 +52,6 @@ MAX_ATTEMPTS = 5
 RETRY_WINDOW = datetime.timedelta(days=7)
 UNSUBSCRIBE_SALT = "hub.digest.unsubscribe"
 FREQUENCIES = (DigestFrequency.DAILY, DigestFrequency.WEEKLY)
-# The type of a group entry (posts of one followed community). DigestItem.type holds 16 characters, so a stored group
-# reads "community_activi"; it is recognised by that prefix.
-GROUP_TYPE = "community_activity"
 
 
 # Periods -----------------------------------------------------------------------------------------------------------
@@ -223,7 +220,7 @@ def digest_build(*, member: Member, plan: DigestPlan, run: DigestRun | None = No
             DigestItem(
                 position=position,
                 key=entry.key[:80],
-                type=entry.type[:16],
+                type=entry.type,
                 title=entry.title[:300],
                 url=entry.url[:500],
                 region=entry.region[:10],
@@ -302,7 +299,7 @@ def _item_context(item: DigestItem, label_for) -> dict:
         place = label_for("municipality", item.municipality)
     else:
         place = label_for("region", item.region) if item.region else ""
-    if item.type == GROUP_TYPE[: DigestItem._meta.get_field("type").max_length]:
+    if item.type == GROUP_TYPE:
         type_label = _("커뮤니티 새 글")
         count_label = _("새 글 %(count)s건") % {"count": item.count}
     else:

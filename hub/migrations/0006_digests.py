@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("key", models.CharField(max_length=80)),
-                ("type", models.CharField(max_length=16)),
+                ("type", models.CharField(max_length=20)),
                 ("title", models.CharField(max_length=300)),
                 ("url", models.CharField(max_length=500)),
                 ("region", models.CharField(blank=True, max_length=10)),
@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("position", models.PositiveSmallIntegerField()),
                 ("key", models.CharField(max_length=80)),
-                ("type", models.CharField(max_length=16)),
+                ("type", models.CharField(max_length=20)),
                 ("title", models.CharField(max_length=300)),
                 ("url", models.CharField(max_length=500)),
                 ("region", models.CharField(blank=True, max_length=10)),

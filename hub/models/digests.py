@@ -80,7 +80,7 @@ class DigestItem(models.Model):
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     key = models.CharField(max_length=80)  # the entry key: a document id ("case:12") or a group ("community:4")
-    type = models.CharField(max_length=16)
+    type = models.CharField(max_length=20)
     title = models.CharField(max_length=300)
     url = models.CharField(max_length=500)
     region = models.CharField(max_length=10, blank=True)
@@ -118,7 +118,7 @@ class Notification(models.Model):
 
     member = models.ForeignKey("hub.Member", on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=80)
-    type = models.CharField(max_length=16)
+    type = models.CharField(max_length=20)
     title = models.CharField(max_length=300)
     url = models.CharField(max_length=500)
     region = models.CharField(max_length=10, blank=True)
