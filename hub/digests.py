@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.interests import interests_ensure
-from hub.matching import GROUP_TYPE, MatchEntry, Reason, members_matches
+from hub.matching import GROUP_TYPE, MatchEntry, members_matches, place_label, stored_reason_text
 from hub.models import Digest, DigestFrequency, DigestItem, DigestRun, DigestSentItem, Member, MemberInterests
 
 logger = logging.getLogger(__name__)
@@ -295,10 +295,7 @@ def digest_message(*, digest: Digest, connection=None) -> EmailMultiAlternatives
 
 def _item_context(item: DigestItem, label_for) -> dict:
     """One entry as the templates show it, labels in the active language."""
-    if item.municipality:
-        place = label_for("municipality", item.municipality)
-    else:
-        place = label_for("region", item.region) if item.region else ""
+    place = place_label(region=item.region, municipality=item.municipality)
     if item.type == GROUP_TYPE:
         type_label = _("커뮤니티 새 글")
         count_label = _("새 글 %(count)s건") % {"count": item.count}
@@ -311,25 +308,9 @@ def _item_context(item: DigestItem, label_for) -> dict:
         "place": place,
         "type": type_label,
         "count": count_label,
-        "reasons": [_reason_text(reason, label_for) for reason in item.reasons],
+        "reasons": [stored_reason_text(reason) for reason in item.reasons],
         "published_at": item.published_at,
     }
-
-
-RELABELLED = {"sector": ("sector",), "technology": ("technology",), "place": ("municipality", "region")}
-
-
-def _reason_text(stored: dict, label_for) -> str:
-    """A stored reason's sentence in the active language; vocabulary and place labels looked up again by value."""
-    code, value, label = stored.get("code", ""), str(stored.get("value", "")), stored.get("label", "")
-    for facet in RELABELLED.get(code, ()):
-        if (named := label_for(facet, value)) != value:
-            label = named
-            break
-    try:
-        return Reason(code=code, value=value, label=label).text
-    except KeyError:  # a reason code this version does not know: the sentence as it was written
-        return stored.get("text", label)
 
 
 def digest_send(*, digest: Digest, connection=None) -> str:

@@ -81,6 +81,36 @@ def reason_text(reason: Reason) -> str:
     return texts[reason.code] % {"label": reason.label}
 
 
+# Reasons stored with a digest item or a notification name vocabulary values whose label has a language of its own.
+RELABELLED = {"sector": ("sector",), "technology": ("technology",), "place": ("municipality", "region")}
+
+
+def stored_reason_text(stored: dict) -> str:
+    """A reason stored as `Reason.as_dict()`, as a sentence in the active language (sector, technology and place
+    names looked up again by value); a reason this version does not know keeps the sentence it was stored with."""
+    from search.labels import label_for
+
+    if not isinstance(stored, dict):
+        return ""
+    code, value, label = str(stored.get("code", "")), str(stored.get("value", "")), str(stored.get("label", ""))
+    if code not in REASON_CODES:
+        return str(stored.get("text") or label)
+    for facet in RELABELLED.get(code, ()):
+        if (named := label_for(facet, value)) != value:
+            label = named
+            break
+    return reason_text(Reason(code=code, value=value, label=label))
+
+
+def place_label(*, region: str, municipality: str) -> str:
+    """What people read for an entry's place: the 시군구 (or foreign city) when there is one, else the 시도."""
+    from search.labels import label_for
+
+    if municipality:
+        return label_for("municipality", municipality)
+    return label_for("region", region) if region else ""
+
+
 # Latin letters read with a final consonant (엘, 엠, 엔, 알) and digits likewise (일, 삼, 육, 칠, 팔, 십 → 0 영).
 _CONSONANT_LETTERS = frozenset("lmnr")
 _CONSONANT_DIGITS = frozenset("0136780")
@@ -121,11 +151,7 @@ class MatchEntry:
 
     @property
     def place_label(self) -> str:
-        from search.labels import label_for
-
-        if self.municipality:
-            return label_for("municipality", self.municipality)
-        return label_for("region", self.region) if self.region else ""
+        return place_label(region=self.region, municipality=self.municipality)
 
 
 def member_matches(
