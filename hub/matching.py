@@ -133,7 +133,8 @@ def ends_in_vowel(word: str) -> bool:
 class MatchEntry:
     """One entry of a digest or a notification list: a document, or a group of posts in one followed community.
 
-    `key` is the document id ("case:12") or, for a group, "community:<pk>"; `document_ids` every document it stands
+    `key` is the document id ("case:12") or, for a group, "community_activity:<pk>" (not the community page's own
+    id "community:<pk>": the page changing and new posts in it are different news); `document_ids` every document it stands
     for (what a digest records as sent). `type` is the document type, or "community_activity" for a group."""
 
     key: str
@@ -343,7 +344,7 @@ def _entries(reader: _Reader, matches: list[Match], limit: int) -> list[MatchEnt
             if group is None:
                 title, url = reader.followed_communities[community_id]
                 group = groups[community_id] = MatchEntry(
-                    key=f"community:{community_id}",
+                    key=f"{GROUP_TYPE}:{community_id}",
                     type=GROUP_TYPE,
                     title=title,
                     url=url,

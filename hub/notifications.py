@@ -71,10 +71,8 @@ def _merged_reasons(new: list[dict], old: list[dict]) -> list[dict]:
 
 
 def notification_key(entry) -> str:
-    """The row key of an entry: its document id, or for a group its type and key. A group of posts is keyed
-    "community:<pk>" by the matching, the same id as the community page's own document, and the two are different
-    news (the page itself changed / new posts in it); prefixing the group's type keeps them apart."""
-    return f"{GROUP_TYPE}:{entry.key}" if entry.type == GROUP_TYPE else entry.key
+    """The row key of an entry: its document id, or for a group of posts "community_activity:<pk>" (hub/matching.py)."""
+    return entry.key
 
 
 def notifications_apply(*, member: Member, entries, now: datetime.datetime) -> int:

@@ -79,7 +79,7 @@ class DigestItem(models.Model):
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
-    key = models.CharField(max_length=80)  # the entry key: a document id ("case:12") or a group ("community:4")
+    key = models.CharField(max_length=80)  # the entry key: a document id ("case:12") or a group ("community_activity:4")
     type = models.CharField(max_length=20)
     title = models.CharField(max_length=300)
     url = models.CharField(max_length=500)

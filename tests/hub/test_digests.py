@@ -217,7 +217,7 @@ def test_a_group_entry_shows_its_count(search_sqlite):
     from hub.matching import MatchEntry
 
     group = MatchEntry(
-        key="community:7",
+        key="community_activity:7",
         type="community_activity",
         title="IoT 실무자 모임",
         url="/communities/iot/",

@@ -100,9 +100,9 @@ def test_follows_bring_activity_even_from_the_own_local_government_and_group_pos
     post_create(community=community, author=member, title="내 글", body="스스로 쓴 글은 오지 않습니다")
     index_now()
     entries = by_key(member_matches(member.member, since=since, until=timezone.now() + datetime.timedelta(hours=1)))
-    assert set(entries) == {f"log:{entry.pk}", f"community:{community.pk}"}
+    assert set(entries) == {f"log:{entry.pk}", f"community_activity:{community.pk}"}
     assert [r.text for r in entries[f"log:{entry.pk}"].reasons] == ["팔로우한 사례 스마트 가로등의 새 소식"]
-    group = entries[f"community:{community.pk}"]
+    group = entries[f"community_activity:{community.pk}"]
     assert group.type == "community_activity" and group.count == 3 and group.title == "RPA 실무자 모임"
     assert set(group.document_ids) == {f"post:{post.pk}" for post in posts}
     assert {r.code for r in group.reasons} == {"follow_community", "follow_member"}

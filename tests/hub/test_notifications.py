@@ -41,7 +41,7 @@ def soup_of(response) -> BeautifulSoup:
 def group_entry(community, *post_ids, published_at=None) -> MatchEntry:
     """What the matching gives for new posts in a followed community (built by hand for the page tests)."""
     return MatchEntry(
-        key=f"community:{community.pk}",
+        key=f"{GROUP_TYPE}:{community.pk}",
         type=GROUP_TYPE,
         title=community.title,
         url=community.url,
@@ -102,7 +102,7 @@ def test_a_followed_community_gives_one_grouped_notification_and_never_duplicate
 
     assert notifications_refresh(member=follower) == 1
     [row] = Notification.objects.filter(member=follower)
-    assert row.key == f"community_activity:community:{community.pk}" and row.type == GROUP_TYPE
+    assert row.key == f"community_activity:{community.pk}" and row.type == GROUP_TYPE
     assert row.count == 2 and set(row.document_ids) == {f"post:{post.pk}" for post in posts}
     assert [reason["code"] for reason in row.reasons] == ["follow_community"]
     assert row.title == community.title and row.url == community.url and row.is_unread
