@@ -20,6 +20,7 @@ import math
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -207,28 +208,19 @@ class SqliteBackend(SearchBackend):
     def search(self, query: BackendQuery) -> BackendResult:
         where, params = _filters(query.filters, query.audiences)
         columns = "{title_terms body_terms lessons_terms}" if query.include_lessons else "{title_terms body_terms}"
+        facet_columns = {name: FILTER_FIELDS[name] for name in query.facets}
+        scalar = list(dict.fromkeys(column for column in facet_columns.values() if column not in MULTI_VALUED))
+        multi = list(dict.fromkeys(column for column in facet_columns.values() if column in MULTI_VALUED))
         with self._db() as db:
-            if query.clauses:
-                expression = _match_expression(query.clauses, query.min_match, query.boosts)
-                db.execute(
-                    "CREATE TEMP TABLE hits AS SELECT d.rowid AS rowid, -bm25(fts, ?, ?, ?) AS score, d.published_at AS published_at "
-                    f"FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}",
-                    (TITLE_WEIGHT, BODY_WEIGHT, BODY_WEIGHT, f"{columns} : ({expression})", *params),
-                )
-            else:
-                db.execute(
-                    f"CREATE TEMP TABLE hits AS SELECT d.rowid AS rowid, 0.0 AS score, d.published_at FROM docs d WHERE {where}", params
-                )
-            total = db.execute("SELECT COUNT(*) FROM hits").fetchone()[0]
-            order = (
-                "h.score DESC, h.published_at DESC" if query.sort == "relevance" and query.clauses else "h.published_at DESC, h.score DESC"
-            )
-            rows = db.execute(
-                f"SELECT d.source, h.score FROM hits h JOIN docs d ON d.rowid = h.rowid ORDER BY {order}, d.id LIMIT ? OFFSET ?",
-                (query.size, query.offset),
-            ).fetchall()
-            facets = {name: _facet(db, FILTER_FIELDS[name], size) for name, size in query.facets.items()}
-        return BackendResult(total=total, hits=[(json.loads(source), score) for source, score in rows], facets=facets)
+            total = _hits_fill(db, query, where, params, columns, scalar)
+            # The page is ordered in `hits` and only its own sources are read: sorting every hit joined to docs would
+            # copy each hit's JSON source into the sorter.
+            order = "score DESC, published_at DESC" if query.sort == "relevance" and query.clauses else "published_at DESC, score DESC"
+            page = db.execute(f"SELECT rowid, score FROM hits ORDER BY {order}, id LIMIT ? OFFSET ?", (query.size, query.offset)).fetchall()
+            sources = dict(db.execute(f"SELECT rowid, source FROM docs WHERE rowid IN ({_marks(page)})", [r for r, _ in page]).fetchall())
+            counts = _facet_counts(db, scalar, multi, total) if total else {}
+        facets = {name: _facet_top(counts.get(column, []), query.facets[name]) for name, column in facet_columns.items()}
+        return BackendResult(total=total, hits=[(json.loads(sources[rowid]), score) for rowid, score in page], facets=facets)
 
     def similar(self, source: dict, *, audiences: list[str], limit: int) -> list[tuple[dict, float]]:
         terms = self._distinctive(source)
@@ -430,20 +422,80 @@ def _filters(filters: dict, audiences: list[str]) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _facet(db: sqlite3.Connection, column: str, size: int) -> list[tuple[str, int]]:
-    if column in MULTI_VALUED:
-        sql = (
-            "SELECT v.value, COUNT(*) AS n FROM hits h JOIN doc_values v ON v.rowid = h.rowid AND v.field = ? "
-            "GROUP BY v.value ORDER BY n DESC, v.value LIMIT ?"
+# FTS5 has no minimum-should-match. Up to this many combinations of `min_match` clauses, it is spelt in the MATCH
+# expression (_match_expression); beyond, each clause is matched on its own and the documents meeting enough clauses
+# are counted in Python: two in three of ten clauses would be 120 ANDs of seven, and BM25 pays for every phrase.
+MATCH_MAX_COMBINATIONS = 10
+# Multi-valued facets are counted from each hit's doc_values rows when the hits are at most this share of the index,
+# else by one pass over the (field, value, rowid) index with a look-up of each row in `hits`.
+FACET_BY_HIT_MAX_SHARE = 0.15
+
+
+def _hits_fill(db: sqlite3.Connection, query: BackendQuery, where: str, params: list, columns: str, scalar: list[str]) -> int:
+    """Every match into TEMP TABLE hits (rowid, score, published_at, id and the scalar facet columns as f_<column>),
+    so that paging and facets never go back to docs; returns how many."""
+    db.execute("PRAGMA temp_store = MEMORY")
+    db.execute("DROP TABLE IF EXISTS temp.hits")
+    db.execute(
+        f"CREATE TEMP TABLE hits (rowid INTEGER PRIMARY KEY, score REAL, published_at TEXT, id TEXT{''.join(f', f_{c}' for c in scalar)})"
+    )
+    selected = "".join(f", d.{column}" for column in scalar)
+    if not query.clauses:
+        cursor = db.execute(f"INSERT INTO hits SELECT d.rowid, 0.0, d.published_at, d.id{selected} FROM docs d WHERE {where}", params)
+        return cursor.rowcount
+    restrict = ""
+    min_match = query.min_match
+    if min_match < len(query.clauses) and math.comb(len(query.clauses), min_match) > MATCH_MAX_COMBINATIONS:
+        _clause_matches(db, query.clauses, min_match, columns)
+        restrict, min_match = " AND +d.rowid IN (SELECT rowid FROM temp.matched)", 1
+    expression = _match_expression(query.clauses, min_match, query.boosts)
+    # CROSS JOIN keeps fts the outer loop. Left to itself, SQLite drives a filtered query (type = 'post') from the
+    # docs index and asks FTS5 for each row in turn, which runs the whole MATCH again per row.
+    cursor = db.execute(
+        f"INSERT INTO hits SELECT d.rowid, -bm25(fts, ?, ?, ?), d.published_at, d.id{selected} "
+        f"FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}{restrict}",
+        (TITLE_WEIGHT, BODY_WEIGHT, BODY_WEIGHT, f"{columns} : ({expression})", *params),
+    )
+    return cursor.rowcount
+
+
+def _clause_matches(db: sqlite3.Connection, clauses: tuple[tuple[str, ...], ...], min_match: int, columns: str) -> None:
+    """TEMP TABLE matched: the rowids meeting at least `min_match` clauses, one MATCH per clause. The caller then
+    matches any clause (for BM25) within these, which is the set the OR of combinations gives."""
+    met: Counter[int] = Counter()
+    for clause in clauses:
+        expression = f"{columns} : (" + " OR ".join(_phrase(term) for term in clause) + ")"
+        met.update(rowid for (rowid,) in db.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (expression,)))
+    db.execute("DROP TABLE IF EXISTS temp.matched")
+    db.execute("CREATE TEMP TABLE matched (rowid INTEGER PRIMARY KEY)")
+    db.executemany("INSERT INTO matched VALUES (?)", [(rowid,) for rowid, count in met.items() if count >= min_match])
+
+
+def _facet_counts(db: sqlite3.Connection, scalar: list[str], multi: list[str], total: int) -> dict[str, list[tuple[object, int]]]:
+    """(value, count) over the hits for every facet column: one statement over `hits` for the scalar columns and one
+    over doc_values for all the multi-valued ones, instead of a GROUP BY joined to docs per facet."""
+    counts: dict[str, list[tuple[object, int]]] = {}
+    if scalar:
+        sql = " UNION ALL ".join(
+            f"SELECT {i}, f_{column}, COUNT(*) FROM hits WHERE f_{column} IS NOT NULL AND f_{column} != '' GROUP BY f_{column}"
+            for i, column in enumerate(scalar)
         )
-        rows = db.execute(sql, (column, size)).fetchall()
-    else:
-        sql = (
-            f"SELECT d.{column}, COUNT(*) AS n FROM hits h JOIN docs d ON d.rowid = h.rowid "
-            f"WHERE d.{column} IS NOT NULL AND d.{column} != '' GROUP BY d.{column} ORDER BY n DESC, d.{column} LIMIT ?"
-        )
-        rows = db.execute(sql, (size,)).fetchall()
-    return [(str(value), count) for value, count in rows]
+        for i, value, count in db.execute(sql):
+            counts.setdefault(scalar[i], []).append((value, count))
+    if multi:
+        indexed = db.execute("SELECT MAX(rowid) FROM docs").fetchone()[0] or 0
+        # Few hits: their own rows (doc_values_row); many: the whole index once, each row looked up in hits.
+        join = "hits h CROSS JOIN doc_values v" if total <= FACET_BY_HIT_MAX_SHARE * indexed else "doc_values v CROSS JOIN hits h"
+        sql = f"SELECT v.field, v.value, COUNT(*) FROM {join} ON v.rowid = h.rowid WHERE v.field IN ({_marks(multi)}) GROUP BY v.field, v.value"
+        for field, value, count in db.execute(sql, multi):
+            counts.setdefault(field, []).append((value, count))
+    return counts
+
+
+def _facet_top(counts: list[tuple[object, int]], size: int) -> list[tuple[str, int]]:
+    """The `size` most frequent values, ties by value as SQLite orders them (numbers before text, text by code point)."""
+    ordered = sorted(counts, key=lambda pair: (-pair[1], isinstance(pair[0], str), pair[0]))
+    return [(str(value), count) for value, count in ordered[:size]]
 
 
 def _phrase(term: str) -> str:
