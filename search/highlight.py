@@ -8,6 +8,7 @@ as written in the synonym table (a search for 사물인터넷 marks IoT).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,15 @@ def _word_start(text: str, start: int) -> int:
 
 
 def _matches(word: str, forms: tuple[str, ...]) -> bool:
-    return any(word == form or (len(form) >= PREFIX_MIN_CHARS and word.startswith(form)) for form in forms)
+    """`word` is one of `forms` or starts with one of at least `PREFIX_MIN_CHARS` characters."""
+    exact, prefixes = _matcher(forms)
+    return word in exact or word.startswith(prefixes)
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(forms: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """`forms` as a set and a tuple of prefixes, once per query: every word of every snippet is checked against them."""
+    return frozenset(forms), tuple(form for form in forms if len(form) >= PREFIX_MIN_CHARS)
 
 
 def _window_start(matches: list[tuple[int, int]], length: int) -> int:
