@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hub.interests import interests_ensure
 from hub.matching import GROUP_TYPE, MatchEntry, members_matches, place_label, stored_reason_text
@@ -267,10 +268,11 @@ def digest_message(*, digest: Digest, connection=None) -> EmailMultiAlternatives
     unsubscribe_url = digest_unsubscribe_url(member=member)
     with translation.override(member.language):
         items = [_item_context(item, label_for) for item in digest.items.all()]
+        count = len(items)
         if digest.frequency == DigestFrequency.DAILY:
-            subject = _("[가치허브] 오늘의 새 소식 %(count)s건") % {"count": len(items)}
+            subject = ngettext("[가치허브] 오늘의 새 소식 %(count)s건", "[가치허브] 오늘의 새 소식 %(count)s건", count) % {"count": count}
         else:
-            subject = _("[가치허브] 이번 주 새 소식 %(count)s건") % {"count": len(items)}
+            subject = ngettext("[가치허브] 이번 주 새 소식 %(count)s건", "[가치허브] 이번 주 새 소식 %(count)s건", count) % {"count": count}
         context = {
             "member": member,
             "digest": digest,

@@ -207,6 +207,8 @@ def test_a_member_whose_language_is_english_gets_english_labels(search_sqlite):
     for body in (message.body, html):
         assert "Suwon-si" in body and "수원시" not in body
         assert "Case studies" in body
+        assert "Matches your technology IoT" in body and "Unsubscribe from digests" in body
+    assert message.subject == "[Gachi Hub] 1 new item today"
     # The digest was written in English, and the Korean default of the thread is back afterwards.
     assert Digest.objects.get().language == "en"
 
