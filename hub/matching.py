@@ -182,15 +182,18 @@ def members_matches(
     members = list(members)
     exclude_documents = exclude_documents or {}
     entries: dict[int, list[MatchEntry]] = {member.pk: [] for member in members}
+    # Read once per run, not once per member: each local government's cases, each case's distinctive terms.
+    own_cases: dict[int, list[tuple[int, str]]] = {}
+    distinctive: dict[str, list[str]] = {}
     for start in range(0, len(members), BATCH_SIZE):
-        readers = [_reader(member) for member in _with_profiles(members[start : start + BATCH_SIZE])]
+        readers = [_reader(member, own_cases) for member in _with_profiles(members[start : start + BATCH_SIZE])]
         readers = [reader for reader in readers if reader is not None]
         audiences = member_audiences([reader.member.user for reader in readers])
         requests = [
             _request(reader, audiences[reader.member.user_id], since, until, exclude_documents.get(reader.member.pk, frozenset()), limit)
             for reader in readers
         ]
-        for reader, matches in zip(readers, match(requests), strict=True):
+        for reader, matches in zip(readers, match(requests, distinctive=distinctive), strict=True):
             entries[reader.member.pk] = _entries(reader, matches, limit)
     return entries
 
@@ -244,7 +247,8 @@ def _with_profiles(members: list) -> list:
     )
 
 
-def _reader(member) -> _Reader | None:
+def _reader(member, own_cases: dict[int, list[tuple[int, str]]] | None = None) -> _Reader | None:
+    """`own_cases`: `_own_cases` by place pk, filled as places come up (members of one place share them)."""
     if not (member.is_approved and member.user.is_active):
         return None
     reader = _Reader(member=member, criteria=[], reasons={}, followed_cases={}, followed_communities={}, followed_members={})
@@ -269,7 +273,10 @@ def _reader(member) -> _Reader | None:
         }
         if saved.query or filters:
             _add(reader, "saved_search", str(saved.pk), saved.name, text=saved.query, filters=filters)
-    for pk, title in _own_cases(member):
+    own_cases = {} if own_cases is None else own_cases
+    if member.place_id not in own_cases:
+        own_cases[member.place_id] = _own_cases(member)
+    for pk, title in own_cases[member.place_id]:
         _add(reader, "similar", str(pk), title, similar_to=f"case:{pk}", filters={"type": ("case",)})
     _add_follows(reader, member.follows.all())
     return reader

@@ -28,7 +28,7 @@ from . import analysis
 from .backends import SearchUnavailable, get_backend
 from .backends.base import BackendQuery, Criterion, MatchQuery
 from .documents import FEATURED
-from .highlight import highlight_forms, snippet
+from .highlight import SNIPPET_CHARS, highlight_forms, snippet
 from .labels import facet_labels, label_for
 
 __all__ = [
@@ -336,11 +336,12 @@ def suggest(text: str, *, viewer, limit: int = SUGGEST_LIMIT) -> list[Suggestion
     return [Suggestion(text=s["title"], type=s["type"], url=s["url"]) for s in sources]
 
 
-def match(requests: list[MatchRequest]) -> list[list[Match]]:
+def match(requests: list[MatchRequest], *, distinctive: dict[str, list[str]] | None = None) -> list[list[Match]]:
     """For each request, the documents that meet at least one of its criteria, best first, with the criteria they
-    meet; one batched backend call for all of them."""
+    meet; one batched backend call for all of them. `distinctive` (document id → its distinctive terms) lets the
+    batches of one run share what the backend said about each case compared with (hub/matching.py)."""
     backend = get_backend()
-    distinctive: dict[str, list[str]] = {}
+    distinctive = {} if distinctive is None else distinctive
     queries = [_match_query(request, backend, distinctive) for request in requests]
     answers = backend.match([query for query in queries if query is not None])
     answers.reverse()
@@ -348,7 +349,7 @@ def match(requests: list[MatchRequest]) -> list[list[Match]]:
     for request, query in zip(requests, queries, strict=True):
         hits = answers.pop() if query is not None else []
         matches = [
-            Match(hit=_hit(h.source, h.score, ()), criteria=h.matched) for h in hits if h.source["id"] not in request.exclude_documents
+            Match(hit=_match_hit(h.source, h.score), criteria=h.matched) for h in hits if h.source["id"] not in request.exclude_documents
         ]
         results.append(matches[: request.size])
     return results
@@ -513,6 +514,17 @@ def _hit(source: dict, score: float, forms: tuple[str, ...]) -> Hit:
         score=round(float(score or 0.0), 4),
         source=source,
     )
+
+
+def _match_hit(source: dict, score: float) -> Hit:
+    """`_hit` without highlights, for matching: the snippet is then the text's opening, and the body's first
+    characters give the same one whenever they hold more letters than the snippet (a body may have 20,000
+    characters, and a digest run reads hundreds of thousands of hits)."""
+    body = source.get("body") or ""
+    head = body[: SNIPPET_CHARS * 4]
+    if len(head) < len(body) and len("".join(head.split())) > SNIPPET_CHARS:
+        return replace(_hit({**source, "body": head}, score, ()), source=source)
+    return _hit(source, score, ())
 
 
 def _distinctive_terms(source: dict) -> list[str]:
