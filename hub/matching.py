@@ -214,6 +214,7 @@ WEIGHTS = {
 BATCH_SIZE = 200
 OWN_CASES_COMPARED = 5  # the most recently published cases of the member's local government
 GROUP_TYPE = "community_activity"
+GROUP_HEADROOM = 10
 SUMMARY_CHARS = 200
 
 
@@ -332,8 +333,8 @@ def _request(reader: _Reader, audiences, since, until, exclude_documents, limit:
         own_places=(member.place.code,),
         exclude_authors=(str(member.user_id),),
         exclude_documents=frozenset(exclude_documents),
-        # Posts of a followed community become one entry: ask for more than `limit` documents.
-        size=limit * 3,
+        # Posts of a followed community become one entry: ask for some more than `limit` documents.
+        size=limit + GROUP_HEADROOM,
     )
 
 

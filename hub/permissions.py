@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import Group
+
 from .models.members import CURATOR_GROUP, OFFICIAL_GROUP
 
 if TYPE_CHECKING:
@@ -17,6 +19,16 @@ def _groups(user) -> set[str]:
     if not hasattr(user, "_hub_groups"):
         user._hub_groups = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
     return user._hub_groups
+
+
+def groups_preload(users) -> None:
+    """Fill the per-user group cache of many users in one query (digests ask about thousands of members)."""
+    users = [user for user in users if user.is_authenticated and not hasattr(user, "_hub_groups")]
+    names: dict[int, set[str]] = {user.pk: set() for user in users}
+    for user_id, name in Group.objects.filter(user__in=users).values_list("user__id", "name"):
+        names[user_id].add(name)
+    for user in users:
+        user._hub_groups = names[user.pk]
 
 
 def member_of(user):

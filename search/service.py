@@ -360,6 +360,7 @@ def member_audiences(users) -> dict[int, list[str]]:
     from communities.models import CommunityPage, Membership
 
     users = list(users)
+    permissions.groups_preload(users)
     memberships: dict[int, list[int]] = {}
     for user_id, community_id in Membership.objects.active().filter(user__in=users).values_list("user_id", "community_id"):
         memberships.setdefault(user_id, []).append(community_id)

@@ -45,6 +45,7 @@ BULK_TIMEOUT_SECONDS = 60
 BULK_CHUNK = 1_000
 MSEARCH_CHUNK = 200  # searches per msearch request
 MSEARCH_TIMEOUT_SECONDS = 60
+MATCH_SOURCE_EXCLUDES = ("body", "lessons", "title_terms", "body_terms", "lessons_terms", "text_hash")
 KEYWORD_FACETS = frozenset({"region", "municipality", "sectors", "technologies", "stage", "type", "language"})
 UNAVAILABLE = (TransportError,)  # connection refused, timeouts, TLS: the node is not there or too slow
 
@@ -351,6 +352,8 @@ def _match_body(query: MatchQuery) -> dict:
     return {
         "query": bool_query.to_dict(),
         "size": query.size,
+        # Matches are listed, never highlighted: the long text fields would only be decoded and dropped.
+        "_source": {"excludes": list(MATCH_SOURCE_EXCLUDES)},
         "sort": ["_score", {"published_at": {"order": "desc"}}, "id"],
         "track_total_hits": False,
     }
