@@ -59,6 +59,15 @@ def test_reports_the_sizes_it_was_asked_for(bench_run):
     assert figures["queries"]["measured"] == QUERIES
 
 
+def test_corpus_is_analysed_sentence_by_sentence_close_to_whole_texts(bench_run):
+    corpus = bench_run[0]["setup"]["corpus"]
+    assert corpus["from_cache"] is False  # --no-corpus-cache
+    assert 0 < corpus["distinct_sentence_chars"] < corpus["text_chars"]
+    assert corpus["analyse_workers"] == 2 and corpus["analyse_cores_used"] > 0
+    fidelity = corpus["fidelity"]
+    assert fidelity["texts"] > 0 and fidelity["mean_jaccard"] >= 0.95, fidelity
+
+
 def test_analysis_throughput_against_raw_kiwi(bench_run):
     analysis = bench_run[0]["analysis"]
     assert analysis["model_type"] == "cong" and analysis["batch_workers"] == 2
@@ -66,6 +75,7 @@ def test_analysis_throughput_against_raw_kiwi(bench_run):
     for name in ("raw_tokenize_chars_per_s", "terms_chars_per_s", "terms_batch_chars_per_s", "terms_vs_raw", "two_core_speedup"):
         assert analysis[name] > 0, name
     assert analysis["batch_cores_used"] > 0  # the pool's workers did the work
+    assert len(analysis["two_core_speedup_rounds"]) == 1 and analysis["parallel_efficiency"] > 0
 
 
 def test_reindex_moves_stored_documents_without_kiwi(bench_run):
