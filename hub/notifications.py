@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hub.interests import interests_ensure
-from hub.matching import GROUP_TYPE, Reason, member_matches, members_matches, reason_text
+from hub.matching import GROUP_TYPE, Reason, member_matches, members_matches, place_label, stored_reason_text
 from hub.models import Member, MemberInterests, Notification
 from hub.models.interests import new_feed_token
 
@@ -226,17 +226,8 @@ def notifications_unread_count(*, member: Member) -> int:
 
 
 def reason_texts(reasons: list) -> list[str]:
-    """Stored reasons as sentences in the active language; a reason this code does not know keeps its stored text."""
-    texts = []
-    for reason in reasons or []:
-        if not isinstance(reason, dict):
-            continue
-        try:
-            texts.append(reason_text(Reason(code=reason["code"], value=str(reason.get("value", "")), label=reason["label"])))
-        except KeyError:
-            if reason.get("text"):
-                texts.append(str(reason["text"]))
-    return texts
+    """Stored reasons as sentences in the active language (hub/matching.py stored_reason_text)."""
+    return [text for text in (stored_reason_text(reason) for reason in reasons or []) if text]
 
 
 def notification_type_label(notification_type: str) -> str:
@@ -248,11 +239,7 @@ def notification_type_label(notification_type: str) -> str:
 
 
 def notification_place_label(*, region: str, municipality: str) -> str:
-    from search.labels import label_for
-
-    if municipality:
-        return label_for("municipality", municipality)
-    return label_for("region", region) if region else ""
+    return place_label(region=region, municipality=municipality)
 
 
 def notification_safe_url(url: str) -> str:
