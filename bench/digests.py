@@ -44,6 +44,7 @@ import platform
 import random
 import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -447,27 +448,36 @@ def index_figures(documents: list[dict]) -> dict:
 
 
 class Phases:
-    """Exclusive wall time per phase of nested, wrapped calls, and counters (searches, requests, SQL queries)."""
+    """Exclusive wall time per phase of nested, wrapped calls, and counters (searches, requests, SQL queries).
+
+    Each thread has its own stack: the backend calls run in search.service.match_batches's helper thread, beside
+    the main thread's phases, so their time overlaps the others' (`background` names the phases seen there)."""
 
     def __init__(self) -> None:
         self.seconds: collections.Counter[str] = collections.Counter()
         self.counts: collections.Counter[str] = collections.Counter()
-        self._stack: list[list[float]] = []  # [started, time spent in children]
+        self.background: set[str] = set()
+        self._local = threading.local()  # .stack: [started, time spent in children] per open call
+        self._lock = threading.Lock()
         self.kinds: dict[str, list[float]] = collections.defaultdict(list)  # naive: ms per search, by criterion kind
 
     def wrap(self, function: Callable, phase: str, count: Callable[..., dict] | None = None) -> Callable:
         def timed(*args, **kwargs):
-            self._stack.append([time.perf_counter(), 0.0])
+            stack = self._local.__dict__.setdefault("stack", [])
+            stack.append([time.perf_counter(), 0.0])
             try:
                 return function(*args, **kwargs)
             finally:
-                started, children = self._stack.pop()
+                started, children = stack.pop()
                 elapsed = time.perf_counter() - started
-                self.seconds[phase] += elapsed - children
-                if self._stack:
-                    self._stack[-1][1] += elapsed
-                if count is not None:
-                    self.counts.update(count(*args, **kwargs))
+                if stack:
+                    stack[-1][1] += elapsed
+                with self._lock:
+                    self.seconds[phase] += elapsed - children
+                    if threading.current_thread() is not threading.main_thread():
+                        self.background.add(phase)
+                    if count is not None:
+                        self.counts.update(count(*args, **kwargs))
 
         timed.__wrapped__ = function
         return timed
@@ -480,32 +490,43 @@ class Phases:
         self.seconds.clear()
         self.counts.clear()
         self.kinds.clear()
+        self.background.clear()
 
     def report(self, wall: float) -> dict:
         phases = {
             name: round(self.seconds.get(name, 0.0), 2) for name in ("profiles_sql", "request_building", "elasticsearch", "entry_building")
         }
-        phases["other"] = round(max(0.0, wall - sum(self.seconds.values())), 2)
-        return {"phases_seconds": phases, "counts": dict(sorted(self.counts.items()))}
+        # The main thread's time in no phase: mostly waiting for a backend answer that is not there yet.
+        in_main = sum(seconds for name, seconds in self.seconds.items() if name not in self.background)
+        phases["other"] = round(max(0.0, wall - in_main), 2)
+        report = {"phases_seconds": phases, "counts": dict(sorted(self.counts.items()))}
+        if self.background:
+            report["phases_beside_the_main_thread"] = sorted(self.background)
+        return report
 
 
 def instrument(phases: Phases, backend) -> None:
     """Time the steps of hub.matching.members_matches and search.service.match where they call each other."""
     from hub import matching
     from search import service
+    from search.backends.elasticsearch import MGET_CHUNK, MSEARCH_CHUNK
 
     def msearch_count(queries):
-        return {"searches": len(queries), "msearch_requests": math.ceil(len(queries) / 200), "backend_match_calls": 1}
+        return {"searches": len(queries), "msearch_requests": math.ceil(len(queries) / MSEARCH_CHUNK), "backend_match_calls": 1}
+
+    def mget_count(doc_ids):
+        return {"sources_read": len(doc_ids), "mget_requests": math.ceil(len(doc_ids) / MGET_CHUNK)}
 
     matching._with_profiles = phases.wrap(matching._with_profiles, "profiles_sql")
     matching.member_audiences = phases.wrap(matching.member_audiences, "profiles_sql")
     matching._own_cases = phases.wrap(matching._own_cases, "profiles_sql")
     matching._reader = phases.wrap(matching._reader, "request_building")
     matching._request = phases.wrap(matching._request, "request_building")
-    matching.match = phases.wrap(matching.match, "entry_building")  # what service.match does besides the two below
     service._match_query = phases.wrap(service._match_query, "request_building")
+    service._batch_matches = phases.wrap(service._batch_matches, "entry_building")  # waiting for the answers: "other"
     matching._entries = phases.wrap(matching._entries, "entry_building")
     backend.match = phases.wrap(backend.match, "elasticsearch", msearch_count)
+    backend.match_sources = phases.wrap(backend.match_sources, "elasticsearch", mget_count)
     backend.distinctive_terms = phases.wrap(backend.distinctive_terms, "elasticsearch", lambda *a, **k: {"termvectors_requests": 1})
 
 
@@ -553,6 +574,7 @@ def naive_match(request, backend, phases: Phases) -> list:
     holds it, every matching id with its score; a document's score is the sum over the criteria it meets (as in
     the one bool query), ties by newest, then id (the batched sort); then the sources of the best `size`."""
     from search import service
+    from search.backends.base import MATCH_SOURCE_EXCLUDES
     from search.backends.elasticsearch import _match_body
 
     scores: dict[str, float] = collections.defaultdict(float)
@@ -563,9 +585,9 @@ def naive_match(request, backend, phases: Phases) -> list:
         query = service._match_query(replace(request, criteria=(criterion,)), backend, {})
         if query is None:
             continue
-        body = _match_body(replace(query, size=NAIVE_DEPTH))
+        body = {**_match_body(replace(query, size=NAIVE_DEPTH)), "_source": ["id", "published_at"]}
         started = time.perf_counter()
-        response = search(backend.client.search, index=backend.alias, source=["id", "published_at"], **body)
+        response = search(backend.client.search, index=backend.alias, **body)
         phases.kinds[criterion.name.split(":")[0]].append((time.perf_counter() - started) * 1000)
         hits = response["hits"]["hits"]
         if len(hits) >= NAIVE_DEPTH:
@@ -581,7 +603,8 @@ def naive_match(request, backend, phases: Phases) -> list:
     if not best:
         return []
     fetch = phases.wrap(backend._call, "elasticsearch", lambda *a, **k: {"naive_mget_requests": 1})
-    sources = {doc["_id"]: doc["_source"] for doc in fetch(backend.client.mget, index=backend.alias, ids=best)["docs"] if doc.get("found")}
+    answer = fetch(backend.client.mget, index=backend.alias, ids=best, source_excludes=list(MATCH_SOURCE_EXCLUDES))
+    sources = {doc["_id"]: doc["_source"] for doc in answer["docs"] if doc.get("found")}
     return [
         service.Match(hit=service._hit(sources[doc_id], scores[doc_id], ()), criteria=tuple(met[doc_id]))
         for doc_id in best

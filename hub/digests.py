@@ -1,7 +1,8 @@
 """Digest e-mails: what each member missed, once per period, sent exactly once where SMTP allows (DESIGN.md §3, §5).
 
     digest_run(frequency) ─ drain the search outbox (everything published before the cut-off is in the index)
-       └─ members with that frequency, 200 at a time ─ members_matches (hub/matching.py, batched queries)
+       └─ members with that frequency, 200 at a time ─ members_matches_batches (hub/matching.py, batched queries;
+            the next batch is with the index while this one is built and sent)
             └─ per member, one transaction: Digest (+ DigestItems + DigestSentItems), or an EMPTY Digest
        └─ send each PENDING Digest from its stored items (HTML + text, the member's language, RFC 8058 headers)
             └─ SENT; recipient refused: BOUNCED; any other failure: FAILED with the error, sent by the next run
@@ -18,8 +19,7 @@ import contextlib
 import datetime
 import logging
 import smtplib
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hub.interests import interests_ensure
-from hub.matching import GROUP_TYPE, MatchEntry, members_matches, place_label, stored_reason_text
+from hub.matching import GROUP_TYPE, MatchBatch, MatchEntry, members_matches_batches, place_label, stored_reason_text
 from hub.models import Digest, DigestFrequency, DigestItem, DigestRun, DigestSentItem, Member, MemberInterests
 
 logger = logging.getLogger(__name__)
@@ -108,21 +108,45 @@ def digest_preview(*, member: Member, frequency: str | None = None, now: datetim
 
 
 def digest_plans(*, members: Sequence[Member], frequency: str, now: datetime.datetime) -> dict[int, DigestPlan]:
-    """`digest_preview` for many members at once: one batched matching call, one query for what each was sent."""
-    start, end = digest_period(frequency=frequency, now=now)
-    sent: dict[int, set[str]] = defaultdict(set)
-    for member_id, document_id in DigestSentItem.objects.filter(member__in=members).values_list("member_id", "document_id"):
-        sent[member_id].add(document_id)
-    matches = members_matches(
-        list(members), since=start, until=end, exclude_documents={m.pk: sent[m.pk] for m in members}, limit=CANDIDATES
-    )
-    plans = {}
-    for member in members:
-        fresh = [entry for entry in matches.get(member.pk, []) if not set(entry_documents(entry)) & sent[member.pk]]
-        plans[member.pk] = DigestPlan(
-            frequency=frequency, period_start=start, period_end=end, entries=entries_rank(fresh, start=start, end=end)
-        )
+    """`digest_preview` for many members at once: batched matching, one query per batch for what each was sent."""
+    members = list(members)
+    batches = (members[offset : offset + MEMBER_BATCH] for offset in range(0, len(members), MEMBER_BATCH))
+    plans: dict[int, DigestPlan] = {}
+    for _batch, batch_plans in digest_plans_batches(batches, frequency=frequency, now=now):
+        plans.update(batch_plans)
     return plans
+
+
+def digest_plans_batches(
+    member_batches: Iterable[list[Member]], *, frequency: str, now: datetime.datetime, skip_built: bool = False
+) -> Iterator[tuple[list[Member], dict[int, DigestPlan]]]:
+    """`digest_plans` batch by batch, in order: each batch of members with the plans of its members; the next batch
+    is matched while the caller builds and sends this one (hub.matching.members_matches_batches). `skip_built`: no
+    plan for a member who has a digest for the period already (a run repeated after a crash)."""
+    start, end = digest_period(frequency=frequency, now=now)
+
+    def batches() -> Iterator[MatchBatch]:
+        for members in member_batches:
+            todo = members
+            if skip_built:
+                built = set(
+                    Digest.objects.filter(member__in=members, frequency=frequency, period_start=start).values_list("member_id", flat=True)
+                )
+                todo = [member for member in members if member.pk not in built]
+            sent: dict[int, set[str]] = {member.pk: set() for member in todo}
+            for member_id, document_id in DigestSentItem.objects.filter(member__in=todo).values_list("member_id", "document_id"):
+                sent[member_id].add(document_id)
+            yield MatchBatch(members=todo, exclude_documents=sent, context=members)
+
+    for batch, matches in members_matches_batches(batches(), since=start, until=end, limit=CANDIDATES):
+        plans = {}
+        for member in batch.members:
+            sent = batch.exclude_documents[member.pk]
+            fresh = [entry for entry in matches[member.pk] if not set(entry_documents(entry)) & sent]
+            plans[member.pk] = DigestPlan(
+                frequency=frequency, period_start=start, period_end=end, entries=entries_rank(fresh, start=start, end=end)
+            )
+        yield batch.context, plans
 
 
 def entry_documents(entry: MatchEntry) -> tuple[str, ...]:
@@ -377,10 +401,13 @@ def digest_run(*, frequency: str, now: datetime.datetime | None = None, member_e
     member_ids = list(recipients.values_list("pk", flat=True))
     run = DigestRun.objects.create(frequency=frequency, period_start=start, period_end=end, members=len(member_ids))
     connection = get_connection()
+    batches = (
+        list(Member.objects.filter(pk__in=member_ids[offset : offset + MEMBER_BATCH]).select_related("user").order_by("pk"))
+        for offset in range(0, len(member_ids), MEMBER_BATCH)
+    )
     try:
-        for offset in range(0, len(member_ids), MEMBER_BATCH):
-            batch = list(Member.objects.filter(pk__in=member_ids[offset : offset + MEMBER_BATCH]).select_related("user").order_by("pk"))
-            _batch_build(run=run, members=batch, frequency=frequency, now=now)
+        for batch, plans in digest_plans_batches(batches, frequency=frequency, now=now, skip_built=True):
+            _batch_build(run=run, members=batch, plans=plans)
             _batch_send(run=run, members=batch, frequency=frequency, now=now, connection=connection)
         _drop_unsubscribed(run=run, frequency=frequency, now=now, member_ids=member_ids, member_emails=emails)
         run.finished_at = timezone.now()
@@ -395,14 +422,10 @@ def digest_run(*, frequency: str, now: datetime.datetime | None = None, member_e
     return run
 
 
-def _batch_build(*, run: DigestRun, members: list[Member], frequency: str, now: datetime.datetime) -> None:
-    start, _end = digest_period(frequency=frequency, now=now)
-    built = set(Digest.objects.filter(member__in=members, frequency=frequency, period_start=start).values_list("member_id", flat=True))
-    todo = [member for member in members if member.pk not in built]
-    if not todo:
-        return
-    plans = digest_plans(members=todo, frequency=frequency, now=now)
-    for member in todo:
+def _batch_build(*, run: DigestRun, members: list[Member], plans: dict[int, DigestPlan]) -> None:
+    for member in members:
+        if member.pk not in plans:
+            continue  # built by an earlier attempt
         digest = digest_build(member=member, plan=plans[member.pk], run=run)
         if digest is not None and digest.status == Digest.Status.EMPTY:
             run.empty += 1

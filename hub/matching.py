@@ -17,6 +17,7 @@ into one entry per community with a count.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from hub import permissions
 from hub.models import Follow
-from search.service import Match, MatchCriterion, MatchRequest, match, member_audiences
+from search.service import Match, MatchCriterion, MatchRequest, MatchRun, match_batches, member_audiences
 
 # Saved searches keep the search page's parameters; these select documents (sort and the curation flags do not
 # say what is new to a member).
@@ -181,21 +182,57 @@ def members_matches(
     """`member_matches` for many members in batched backend queries (Elasticsearch msearch); keyed by member pk."""
     members = list(members)
     exclude_documents = exclude_documents or {}
-    entries: dict[int, list[MatchEntry]] = {member.pk: [] for member in members}
-    # Read once per run, not once per member: each local government's cases, each case's distinctive terms.
-    own_cases: dict[int, list[tuple[int, str]]] = {}
-    distinctive: dict[str, list[str]] = {}
-    for start in range(0, len(members), BATCH_SIZE):
-        readers = [_reader(member, own_cases) for member in _with_profiles(members[start : start + BATCH_SIZE])]
-        readers = [reader for reader in readers if reader is not None]
-        audiences = member_audiences([reader.member.user for reader in readers])
-        requests = [
-            _request(reader, audiences[reader.member.user_id], since, until, exclude_documents.get(reader.member.pk, frozenset()), limit)
-            for reader in readers
-        ]
-        for reader, matches in zip(readers, match(requests, distinctive=distinctive), strict=True):
-            entries[reader.member.pk] = _entries(reader, matches, limit)
+    batches = (MatchBatch(members[start : start + BATCH_SIZE], exclude_documents) for start in range(0, len(members), BATCH_SIZE))
+    entries: dict[int, list[MatchEntry]] = {}
+    for _batch, batch_entries in members_matches_batches(batches, since=since, until=until, limit=limit):
+        entries.update(batch_entries)
     return entries
+
+
+@dataclass(frozen=True)
+class MatchBatch:
+    """Members matched together (BATCH_SIZE at most is best), and per member pk the document ids never to return."""
+
+    members: list
+    exclude_documents: dict[int, frozenset[str] | set[str]] = field(default_factory=dict)
+    context: object = None  # whatever the caller wants back with the batch's entries
+
+
+def members_matches_batches(
+    batches: Iterable[MatchBatch], *, since: datetime.datetime, until: datetime.datetime, limit: int = 20
+) -> Iterator[tuple[MatchBatch, dict[int, list[MatchEntry]]]]:
+    """`members_matches` batch by batch, in order: each batch with its entries by member pk (every member of the
+    batch has a list). While the caller handles one batch, the next one's queries are with the backend
+    (search.service.match_batches), so a digest run's database work and the index's answers overlap; `batches` is
+    read one batch ahead, in the caller's thread. The batches share what each run reads once: each local
+    government's cases, each compared case's distinctive terms, each listed document."""
+    own_cases: dict[int, list[tuple[int, str]]] = {}
+
+    def requests() -> Iterator[tuple[tuple[MatchBatch, list[_Reader]], list[MatchRequest]]]:
+        for batch in batches:
+            readers = [_reader(member, own_cases) for member in _with_profiles(batch.members)]
+            readers = [reader for reader in readers if reader is not None]
+            audiences = member_audiences([reader.member.user for reader in readers])
+            yield (
+                (batch, readers),
+                [
+                    _request(
+                        reader,
+                        audiences[reader.member.user_id],
+                        since,
+                        until,
+                        batch.exclude_documents.get(reader.member.pk, frozenset()),
+                        limit,
+                    )
+                    for reader in readers
+                ],
+            )
+
+    for (batch, readers), matches in match_batches(requests(), run=MatchRun()):
+        entries: dict[int, list[MatchEntry]] = {member.pk: [] for member in batch.members}
+        for reader, found in zip(readers, matches, strict=True):
+            entries[reader.member.pk] = _entries(reader, found, limit)
+        yield batch, entries
 
 
 # How much each reason counts when entries are ranked (a text reason is also scaled by how well the text matches).

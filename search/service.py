@@ -4,6 +4,7 @@
     similar_cases(case, viewer=request.user) -> list[SimilarCase]
     suggest("스마트횡", viewer=request.user) -> list[Suggestion]
     match([MatchRequest(...), ...]) -> list[list[Match]]   (digests and notifications: hub/matching.py)
+    match_batches(iter([(tag, [MatchRequest(...), ...]), ...]), run=MatchRun()) -> (tag, list[list[Match]]), ...
 
 Every call carries the viewer; the backend only ever sees the audiences that viewer may read (`viewer_audiences`),
 so nothing a viewer could not open reaches a page, an API answer or a digest. Query text goes through the same
@@ -14,10 +15,14 @@ never query syntax. Parameter errors raise `SearchParameterError`; a backend tha
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import datetime
 import functools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +31,9 @@ from hub import permissions
 
 from . import analysis
 from .backends import SearchUnavailable, get_backend
-from .backends.base import BackendQuery, Criterion, MatchQuery
+from .backends.base import BackendQuery, Criterion, MatchHit, MatchQuery
 from .documents import FEATURED
-from .highlight import SNIPPET_CHARS, highlight_forms, snippet
+from .highlight import highlight_forms, snippet
 from .labels import facet_labels, label_for
 
 __all__ = [
@@ -85,6 +90,7 @@ MATCH_SIMILAR_TERMS = 12
 MATCH_SIMILAR_SHARE = 1 / 3
 MATCH_MAX_EXCLUDED = 20_000
 MATCH_FILTERS = ("region", "municipality", "sector", "technology", "stage", "type", "year", "lang", "place", "author", "case", "community")
+T = TypeVar("T")  # what a caller of match_batches tags each batch with
 
 
 class SearchParameterError(ValueError):
@@ -279,6 +285,17 @@ class Match:
     criteria: tuple[str, ...]  # names of the criteria the document meets
 
 
+@dataclass
+class MatchRun:
+    """What the batches of one matching run (a digest run, a notifications refresh) share: the distinctive terms of
+    each case compared with, and the source of each document listed (thousands of members get the same ones).
+    Read once per run, so a document edited during the run is listed as it was when the run first read it."""
+
+    distinctive: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)  # written by the backend thread of match_batches only
+    hits: dict[str, Hit] = field(default_factory=dict)  # the listed form of each source, with no score
+
+
 # The API ----------------------------------------------------------------------------------------------------------
 
 
@@ -336,20 +353,56 @@ def suggest(text: str, *, viewer, limit: int = SUGGEST_LIMIT) -> list[Suggestion
     return [Suggestion(text=s["title"], type=s["type"], url=s["url"]) for s in sources]
 
 
-def match(requests: list[MatchRequest], *, distinctive: dict[str, list[str]] | None = None) -> list[list[Match]]:
+def match(requests: list[MatchRequest], *, run: MatchRun | None = None) -> list[list[Match]]:
     """For each request, the documents that meet at least one of its criteria, best first, with the criteria they
-    meet; one batched backend call for all of them. `distinctive` (document id → its distinctive terms) lets the
-    batches of one run share what the backend said about each case compared with (hub/matching.py)."""
+    meet; one batched backend call for all of them."""
+    [(_tag, matches)] = match_batches([(None, requests)], run=run)
+    return matches
+
+
+def match_batches(batches: Iterable[tuple[T, list[MatchRequest]]], *, run: MatchRun | None = None) -> Iterator[tuple[T, list[list[Match]]]]:
+    """`match` for each (tag, requests) batch, yielded in order with its tag, pipelined: while the backend answers
+    one batch, this thread takes the next from `batches` (the caller's database reads) and the caller uses the one
+    before. Only backend calls run in the helper thread; `batches` and the query text analysis stay in the caller's.
+    Raises SearchUnavailable where the failed batch would have been yielded."""
     backend = get_backend()
-    distinctive = {} if distinctive is None else distinctive
-    queries = [_match_query(request, backend, distinctive) for request in requests]
-    answers = backend.match([query for query in queries if query is not None])
-    answers.reverse()
+    run = MatchRun() if run is None else run
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="match") as backend_thread:
+        pending: collections.deque = collections.deque()
+        for tag, requests in batches:
+            queries = [_match_query(request, backend, run.distinctive) for request in requests]
+            answers = backend_thread.submit(_backend_answers, backend, [query for query in queries if query is not None], run)
+            pending.append((tag, requests, queries, answers))
+            if len(pending) > 1:
+                tag, requests, queries, answers = pending.popleft()
+                yield tag, _batch_matches(requests, queries, answers.result(), run)
+        while pending:
+            tag, requests, queries, answers = pending.popleft()
+            yield tag, _batch_matches(requests, queries, answers.result(), run)
+
+
+def _backend_answers(backend, queries: list[MatchQuery], run: MatchRun) -> list[list[MatchHit]]:
+    """The hits of `queries`, with every source they need in `run.sources` (only this thread writes it)."""
+    if not queries:
+        return []
+    answers = backend.match(queries)
+    missing = list(dict.fromkeys(hit.id for hits in answers for hit in hits if hit.id not in run.sources))
+    if missing:
+        run.sources.update(backend.match_sources(missing))
+    return answers
+
+
+def _batch_matches(
+    requests: list[MatchRequest], queries: list[MatchQuery | None], answers: list[list[MatchHit]], run: MatchRun
+) -> list[list[Match]]:
+    answers = list(reversed(answers))
     results = []
     for request, query in zip(requests, queries, strict=True):
         hits = answers.pop() if query is not None else []
         matches = [
-            Match(hit=_match_hit(h.source, h.score), criteria=h.matched) for h in hits if h.source["id"] not in request.exclude_documents
+            Match(hit=_match_hit(run, h), criteria=h.matched)
+            for h in hits
+            if h.id in run.sources and h.id not in request.exclude_documents  # not in sources: deleted since
         ]
         results.append(matches[: request.size])
     return results
@@ -517,15 +570,12 @@ def _hit(source: dict, score: float, forms: tuple[str, ...]) -> Hit:
     )
 
 
-def _match_hit(source: dict, score: float) -> Hit:
-    """`_hit` without highlights, for matching: the snippet is then the text's opening, and the body's first
-    characters give the same one whenever they hold more letters than the snippet (a body may have 20,000
-    characters, and a digest run reads hundreds of thousands of hits)."""
-    body = source.get("body") or ""
-    head = body[: SNIPPET_CHARS * 4]
-    if len(head) < len(body) and len("".join(head.split())) > SNIPPET_CHARS:
-        return replace(_hit({**source, "body": head}, score, ()), source=source)
-    return _hit(source, score, ())
+def _match_hit(run: MatchRun, found: MatchHit) -> Hit:
+    """`_hit` without highlights (the snippet is the summary's opening), built once per document and run."""
+    listed = run.hits.get(found.id)
+    if listed is None:
+        listed = run.hits[found.id] = _hit(run.sources[found.id], 0.0, ())
+    return replace(listed, score=round(float(found.score or 0.0), 4))
 
 
 def _distinctive_terms(source: dict) -> list[str]:

@@ -90,9 +90,13 @@ class MatchQuery:
 
 @dataclass(frozen=True)
 class MatchHit:
-    source: dict
+    id: str  # the document's id; its source comes from `SearchBackend.match_sources`
     score: float
     matched: tuple[str, ...]  # names of the criteria the document meets
+
+
+# Matching lists documents, it never highlights them: what `match_sources` leaves out of each source.
+MATCH_SOURCE_EXCLUDES = ("body", "lessons", "title_terms", "body_terms", "lessons_terms", "text_hash")
 
 
 # (document, version) pairs to write; (document id, version) pairs to delete.
@@ -120,7 +124,12 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def match(self, queries: list[MatchQuery]) -> list[list[MatchHit]]:
-        """Each query's hits, in the order of `queries` (batched where the backend can: one msearch)."""
+        """Each query's hits, in the order of `queries` (batched where the backend can: one msearch). Hits carry ids
+        only: a digest run lists the same documents to thousands of members and reads each source once."""
+
+    @abstractmethod
+    def match_sources(self, doc_ids: list[str]) -> dict[str, dict]:
+        """id → source without MATCH_SOURCE_EXCLUDES, for those of `doc_ids` still in the index."""
 
     @abstractmethod
     def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:

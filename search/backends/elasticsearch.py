@@ -23,6 +23,7 @@ from .base import (
     FILTER_FIELDS,
     JOIN_WEIGHT,
     MATCH_FIELDS,
+    MATCH_SOURCE_EXCLUDES,
     SIMILAR_MAX_TERMS,
     SIMILAR_SECTOR_BOOST,
     SIMILAR_TECHNOLOGY_BOOST,
@@ -45,7 +46,16 @@ BULK_TIMEOUT_SECONDS = 60
 BULK_CHUNK = 1_000
 MSEARCH_CHUNK = 200  # searches per msearch request
 MSEARCH_TIMEOUT_SECONDS = 60
-MATCH_SOURCE_EXCLUDES = ("body", "lessons", "title_terms", "body_terms", "lessons_terms", "text_hash")
+MGET_CHUNK = 1_000  # documents per mget request
+# What match reads of an msearch answer (thousands of hits: index names and sort values are not sent). Every
+# answer keeps its `status`, so one without hits stays in its place in `responses`.
+MSEARCH_FILTER_PATH = [
+    "responses.status",
+    "responses.error",
+    "responses.hits.hits._id",
+    "responses.hits.hits._score",
+    "responses.hits.hits.matched_queries",
+]
 KEYWORD_FACETS = frozenset({"region", "municipality", "sectors", "technologies", "stage", "type", "language"})
 UNAVAILABLE = (TransportError,)  # connection refused, timeouts, TLS: the node is not there or too slow
 
@@ -261,17 +271,30 @@ class ElasticsearchBackend(SearchBackend):
             for query in queries[start : start + MSEARCH_CHUNK]:
                 searches += [{"index": self.alias}, _match_body(query)]
             client = self.client.options(request_timeout=MSEARCH_TIMEOUT_SECONDS)
-            responses = self._call(client.msearch, searches=searches)["responses"]
+            responses = self._call(client.msearch, searches=searches, filter_path=MSEARCH_FILTER_PATH).get("responses", [])
+            if len(responses) != len(searches) // 2:
+                raise SearchUnavailable(f"Elasticsearch answered {len(responses)} of {len(searches) // 2} match queries")
             for response in responses:
                 if "error" in response:
                     raise SearchUnavailable(f"Elasticsearch refused a match query: {response['error']}")
+                hits = response.get("hits", {}).get("hits", [])  # filter_path leaves out an empty `hits`
                 results.append(
                     [
-                        MatchHit(source=hit["_source"], score=hit["_score"] or 0.0, matched=tuple(hit.get("matched_queries") or ()))
-                        for hit in response["hits"]["hits"]
+                        MatchHit(id=hit["_id"], score=hit.get("_score") or 0.0, matched=tuple(hit.get("matched_queries") or ()))
+                        for hit in hits
                     ]
                 )
         return results
+
+    def match_sources(self, doc_ids: list[str]) -> dict[str, dict]:
+        self.ensure_index()
+        sources = {}
+        for start in range(0, len(doc_ids), MGET_CHUNK):
+            answer = self._call(
+                self.client.mget, index=self.alias, ids=doc_ids[start : start + MGET_CHUNK], source_excludes=list(MATCH_SOURCE_EXCLUDES)
+            )
+            sources.update((doc["_id"], doc["_source"]) for doc in answer["docs"] if doc.get("found"))
+        return sources
 
     def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:
         self.ensure_index()
@@ -352,8 +375,8 @@ def _match_body(query: MatchQuery) -> dict:
     return {
         "query": bool_query.to_dict(),
         "size": query.size,
-        # Matches are listed, never highlighted: the long text fields would only be decoded and dropped.
-        "_source": {"excludes": list(MATCH_SOURCE_EXCLUDES)},
+        # Ids only: reading and trimming each hit's source costs the node more than the search itself.
+        "_source": False,
         "sort": ["_score", {"published_at": {"order": "desc"}}, "id"],
         "track_total_hits": False,
     }

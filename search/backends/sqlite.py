@@ -28,6 +28,7 @@ from .base import (
     BODY_WEIGHT,
     FILTER_FIELDS,
     MATCH_FIELDS,
+    MATCH_SOURCE_EXCLUDES,
     MULTI_VALUED,
     SIMILAR_MAX_TERMS,
     SIMILAR_SECTOR_BOOST,
@@ -76,6 +77,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 BUSY_TIMEOUT_SECONDS = 30
 REBUILD_BATCH = 2_000
+SQL_VARIABLES_CHUNK = 900  # ids per IN (...): well under SQLite's bound variables limit
 
 
 class SqliteBackend(SearchBackend):
@@ -277,6 +279,18 @@ class SqliteBackend(SearchBackend):
         with self._db() as db:
             return [_match_one(db, query) for query in queries]
 
+    def match_sources(self, doc_ids: list[str]) -> dict[str, dict]:
+        sources = {}
+        with self._db() as db:
+            for start in range(0, len(doc_ids), SQL_VARIABLES_CHUNK):
+                chunk = doc_ids[start : start + SQL_VARIABLES_CHUNK]
+                for doc_id, text in db.execute(f"SELECT id, source FROM docs WHERE id IN ({_marks(chunk)})", chunk):
+                    source = json.loads(text)
+                    for name in MATCH_SOURCE_EXCLUDES:
+                        source.pop(name, None)
+                    sources[doc_id] = source
+        return sources
+
     def distinctive_terms(self, doc_id: str, *, limit: int) -> list[str]:
         source = self.get(doc_id)
         return self._distinctive(source)[:limit] if source else []
@@ -354,8 +368,8 @@ def _match_one(db: sqlite3.Connection, query: MatchQuery) -> list[MatchHit]:
     # Best score first, newest first among equals (two stable sorts: the timestamps are text).
     best = sorted(scores, key=lambda rowid: published.get(rowid) or "", reverse=True)
     best = sorted(best, key=lambda rowid: -scores[rowid])[: query.size]
-    sources = dict(db.execute(f"SELECT rowid, source FROM docs WHERE rowid IN ({_marks(best)})", best).fetchall())
-    return [MatchHit(source=json.loads(sources[rowid]), score=scores[rowid], matched=tuple(matched[rowid])) for rowid in best]
+    ids = dict(db.execute(f"SELECT rowid, id FROM docs WHERE rowid IN ({_marks(best)})", best).fetchall())
+    return [MatchHit(id=ids[rowid], score=scores[rowid], matched=tuple(matched[rowid])) for rowid in best]
 
 
 def _criterion_rows(db, criterion: Criterion, conditions: list[str], params: list, include_lessons: bool) -> list[tuple[int, float]]:

@@ -142,3 +142,26 @@ def test_many_requests_answer_in_order_and_member_audiences_match_the_viewers(se
     audiences = member_audiences([member, pending])
     assert audiences[member.pk] == ["public", "members", f"community:{community.pk}"]
     assert audiences[pending.pk] == ["public"]
+
+
+def test_match_hits_are_ids_and_their_sources_leave_out_the_long_text(search_backend):
+    from search.backends.base import MATCH_SOURCE_EXCLUDES
+
+    case = make_case(key="long", place_code="41110", technologies=("iot",), title="공기질 측정", summary="요약")
+    index_now()
+    doc_id = f"case:{case.pk}"
+    sources = search_backend.match_sources([doc_id, "case:999999"])
+    assert list(sources) == [doc_id]  # an id no longer in the index is left out
+    assert sources[doc_id]["title"] == "공기질 측정" and sources[doc_id]["summary"] == "요약"
+    assert not set(MATCH_SOURCE_EXCLUDES) & set(sources[doc_id])
+    [matches] = match(
+        [
+            MatchRequest(
+                criteria=(MatchCriterion(name="t", filters={"technology": ("iot",)}),),
+                audiences=MEMBER_AUDIENCES,
+                include_lessons=True,
+                **window(),
+            )
+        ]
+    )
+    assert [m.hit.id for m in matches] == [doc_id] and matches[0].hit.snippet.startswith("요약")
