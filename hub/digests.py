@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -312,11 +311,18 @@ def digest_message(*, digest: Digest, connection=None) -> EmailMultiAlternatives
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058: mail clients POST to the link above
         "Auto-Submitted": "auto-generated",
-        "Message-ID": make_msgid(idstring=f"digest-{digest.pk}", domain=urlsplit(settings.HUB_BASE_URL).hostname or "gachi.example"),
+        "Message-ID": digest_message_id(digest=digest),
     }
     message = EmailMultiAlternatives(subject, text, to=[member.user.email], headers=headers, connection=connection)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def digest_message_id(*, digest: Digest) -> str:
+    """The same on every attempt: a digest sent again after a crash between the server's acceptance and SENT being
+    recorded (the one gap SMTP leaves) is the same message to mail systems that recognise repeats."""
+    domain = urlsplit(settings.HUB_BASE_URL).hostname or "gachi.example"
+    return f"<digest-{digest.pk}.{digest.frequency}.{digest.period_start:%Y%m%d}@{domain}>"
 
 
 def _item_context(item: DigestItem, label_for) -> dict:

@@ -10,6 +10,7 @@ from hub.digests import (
     UNSUBSCRIBE_SALT,
     DigestPlan,
     digest_build,
+    digest_message,
     digest_period,
     digest_plans,
     digest_preview,
@@ -193,6 +194,8 @@ def test_the_email_shows_each_item_with_place_type_reasons_and_link_and_can_be_u
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     digest = digest_of(member, seoul("2026-11-20 07:00"))
     assert digest.status == Digest.Status.SENT and digest.message_id == message.extra_headers["Message-ID"]
+    # Sent again (the crash gap of the README), it is recognisably the same message.
+    assert digest_message(digest=digest).extra_headers["Message-ID"] == digest.message_id
 
 
 def test_a_member_whose_language_is_english_gets_english_labels(search_sqlite):
