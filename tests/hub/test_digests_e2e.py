@@ -25,7 +25,7 @@ from hub.models import Digest, DigestRun, MemberInterests
 from hub.tasks import digest_run_task
 from search.indexing import outbox_record
 from tests.factories import add_member, make_case, make_community, make_user
-from tests.hub.digest_helpers import MailServer, digest_member, next_run_after, now_in_seoul, unsubscribe_path
+from tests.hub.digest_helpers import MailServer, digest_member, next_run_after, now_in_seoul, published_at, seoul, unsubscribe_path
 from tests.search_helpers import index_now
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -145,6 +145,49 @@ def test_a_jeju_member_gets_the_gyeonggi_iot_case_with_its_reason_and_can_unsubs
     assert smtp_server.messages[2]["To"] == "park@jongno.example" and newer.title in text_of(smtp_server.messages[2])
     assert [m["To"] for m in smtp_server.messages].count("kim@jeju.example") == 1
     assert not Digest.objects.filter(member=jeju, period_end=first_run + datetime.timedelta(days=1)).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_through_the_worker_the_seven_oclock_edge_splits_two_days_and_three_weeks_never_repeat(
+    request, smtp_server, settings, search_sqlite
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+    digest_member(place_code="50000", email="daily@jeju.example")
+    digest_member(place_code="26110", frequency="weekly", email="weekly@junggu.example")
+    before = published_at(gyeonggi_air_quality_case("IoT 대기질 측정망 (06:59:59)"), seoul("2026-12-02 06:59:59"))
+    at_seven = published_at(gyeonggi_air_quality_case("IoT 미세먼지 센서 (07:00:00)"), seoul("2026-12-02 07:00:00"))
+    mondays = [seoul(f"2026-11-{day} 07:00") for day in ("09", "16", "23", "30")]
+    weeks = [
+        [
+            published_at(gyeonggi_air_quality_case(f"IoT 대기 센서 {n}주차 {i}"), monday + datetime.timedelta(days=2, hours=i))
+            for i in range(2)
+        ]
+        for n, monday in enumerate(mondays[:3], start=1)
+    ]
+    request.getfixturevalue("redis_worker")  # after the content: the shared in-memory SQLite database does not wait
+
+    def run(frequency: str, now: datetime.datetime, runs: int):
+        digest_run_task.delay(frequency, now.isoformat())
+        wait_for(quietly(lambda: DigestRun.objects.filter(finished_at__isnull=False).count() == runs), what=f"run {runs}")
+
+    run("daily", seoul("2026-12-02 07:00"), 1)
+    run("daily", seoul("2026-12-03 07:00"), 2)
+    to_daily = [text_of(m) for m in smtp_server.messages if m["To"] == "daily@jeju.example"]
+    assert len(to_daily) == 2
+    assert before.title in to_daily[0] and at_seven.title not in to_daily[0]
+    assert at_seven.title in to_daily[1] and before.title not in to_daily[1]
+
+    for number, monday in enumerate(mondays[1:], start=1):
+        run("weekly", monday + datetime.timedelta(minutes=1), 2 + number)
+        if number == 1:  # a first-week case edited in the second week is new to the index, never to the member
+            published_at(weeks[0][0], mondays[1] + datetime.timedelta(hours=1))
+    to_weekly = [text_of(m) for m in smtp_server.messages if m["To"] == "weekly@junggu.example"]
+    assert len(to_weekly) == 3
+    for number, body in enumerate(to_weekly):
+        assert all(case.title in body for case in weeks[number])
+        assert not any(case.title in body for earlier in weeks[:number] for case in earlier)
+    assert [m["To"] for m in smtp_server.messages].count("daily@jeju.example") == 2  # weekly runs send daily members nothing
 
 
 # A worker process killed in the middle of a run --------------------------------------------------------------------
