@@ -213,20 +213,12 @@ def members_matches_batches(
             readers = [_reader(member, own_cases) for member in _with_profiles(batch.members)]
             readers = [reader for reader in readers if reader is not None]
             audiences = member_audiences([reader.member.user for reader in readers])
-            yield (
-                (batch, readers),
-                [
-                    _request(
-                        reader,
-                        audiences[reader.member.user_id],
-                        since,
-                        until,
-                        batch.exclude_documents.get(reader.member.pk, frozenset()),
-                        limit,
-                    )
-                    for reader in readers
-                ],
-            )
+            excluded = batch.exclude_documents
+            batch_requests = [
+                _request(reader, audiences[reader.member.user_id], since, until, excluded.get(reader.member.pk, frozenset()), limit)
+                for reader in readers
+            ]
+            yield (batch, readers), batch_requests
 
     for (batch, readers), matches in match_batches(requests(), run=MatchRun()):
         entries: dict[int, list[MatchEntry]] = {member.pk: [] for member in batch.members}

@@ -287,8 +287,9 @@ class Match:
 
 @dataclass
 class MatchRun:
-    """What the batches of one matching run (a digest run, a notifications refresh) share: the distinctive terms of
-    each case compared with, and the source of each document listed (thousands of members get the same ones).
+    """What the batches of one matching run (one `match_batches` call: a whole digest run, one batch of a
+    notifications refresh) share: the distinctive terms of each case compared with, and the source of each document
+    listed (thousands of members get the same ones).
     Read once per run, so a document edited during the run is listed as it was when the run first read it."""
 
     distinctive: dict[str, list[str]] = field(default_factory=dict)
@@ -395,10 +396,10 @@ def _backend_answers(backend, queries: list[MatchQuery], run: MatchRun) -> list[
 def _batch_matches(
     requests: list[MatchRequest], queries: list[MatchQuery | None], answers: list[list[MatchHit]], run: MatchRun
 ) -> list[list[Match]]:
-    answers = list(reversed(answers))
+    answered = iter(answers)  # one answer per query that was sent
     results = []
     for request, query in zip(requests, queries, strict=True):
-        hits = answers.pop() if query is not None else []
+        hits = next(answered) if query is not None else []
         matches = [
             Match(hit=_match_hit(run, h), criteria=h.matched)
             for h in hits

@@ -267,13 +267,12 @@ class ElasticsearchBackend(SearchBackend):
         self.ensure_index()
         results: list[list[MatchHit]] = []
         for start in range(0, len(queries), MSEARCH_CHUNK):
-            searches = []
-            for query in queries[start : start + MSEARCH_CHUNK]:
-                searches += [{"index": self.alias}, _match_body(query)]
+            chunk = queries[start : start + MSEARCH_CHUNK]
+            searches = [line for query in chunk for line in ({"index": self.alias}, _match_body(query))]
             client = self.client.options(request_timeout=MSEARCH_TIMEOUT_SECONDS)
             responses = self._call(client.msearch, searches=searches, filter_path=MSEARCH_FILTER_PATH).get("responses", [])
-            if len(responses) != len(searches) // 2:
-                raise SearchUnavailable(f"Elasticsearch answered {len(responses)} of {len(searches) // 2} match queries")
+            if len(responses) != len(chunk):
+                raise SearchUnavailable(f"Elasticsearch answered {len(responses)} of {len(chunk)} match queries")
             for response in responses:
                 if "error" in response:
                     raise SearchUnavailable(f"Elasticsearch refused a match query: {response['error']}")
